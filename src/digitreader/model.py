@@ -1,0 +1,109 @@
+"""The model of the design card, and loading and saving it safely.
+
+Keras is imported inside the functions: `check_model_file` and the constants here are used
+on paths (argument checks, bad input) that must not pay seconds for importing TensorFlow.
+"""
+
+import contextlib
+import os
+import sys
+import zipfile
+from pathlib import Path
+
+IMAGE_SIZE = 28
+NUM_CLASSES = 10
+HIDDEN_UNITS = 128
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "mnist_mlp.keras"
+
+
+class ModelFileError(Exception):
+    """The model file is missing or is not a Keras model."""
+
+
+@contextlib.contextmanager
+def native_stderr_silenced():
+    """Send file descriptor 2 to /dev/null while TensorFlow starts.
+
+    TensorFlow's C++ start-up logs (oneDNN, CUDA probing) ignore TF_CPP_MIN_LOG_LEVEL and
+    would bury our one-line messages; Python exceptions still propagate as usual.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def import_keras():
+    """Import Keras (and TensorFlow) without their start-up noise; return the module."""
+    with native_stderr_silenced():
+        import keras
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # the CUDA probe logs here, so do it silenced
+    return keras
+
+
+def build_mlp():
+    """The card's network: 28x28 -> Flatten -> Dense(128) -> Dense(128) -> Dense(10) softmax.
+
+    Input: float32 (N, 28, 28) in [0, 1], white digit on black. Output: (N, 10) probabilities.
+    """
+    keras = import_keras()
+    return keras.Sequential(
+        [
+            keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(HIDDEN_UNITS, activation="relu"),
+            keras.layers.Dense(HIDDEN_UNITS, activation="relu"),
+            keras.layers.Dense(NUM_CLASSES, activation="softmax"),
+        ],
+        name="mnist_mlp",
+    )
+
+
+def compile_model(model, learning_rate):
+    """Adam + sparse categorical cross-entropy + accuracy; `learning_rate` may be a schedule."""
+    keras = import_keras()
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def check_model_file(path):
+    """Raise ModelFileError unless `path` looks like a `.keras` file; needs no TensorFlow.
+
+    A `.keras` file is a zip archive holding config.json; checking that first gives a clear
+    message for a wrong path before paying seconds to import TensorFlow.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ModelFileError(f"model file not found: {path}")
+    if not path.is_file():
+        raise ModelFileError(f"model path is not a file: {path}")
+    if not zipfile.is_zipfile(path):
+        raise ModelFileError(f"not a Keras model file (.keras zip archive): {path}")
+    with zipfile.ZipFile(path) as archive:
+        if "config.json" not in archive.namelist():
+            raise ModelFileError(f"not a Keras model file (no config.json inside): {path}")
+
+
+def load_model(path):
+    """Load a `.keras` model with Keras' safe mode on (no arbitrary code from the file)."""
+    check_model_file(path)
+    keras = import_keras()
+    try:
+        with native_stderr_silenced():
+            return keras.saving.load_model(path, safe_mode=True)
+    except Exception as error:  # Keras raises many types for a damaged or foreign file
+        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ModelFileError(f"cannot load Keras model {path}: {message}") from None
+

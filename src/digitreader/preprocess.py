@@ -1,0 +1,348 @@
+"""Turn a photo of a handwritten digit into a 28x28 image like MNIST's. NumPy/OpenCV only.
+
+MNIST digits are white on black, size-normalised so the longer side fits a 20x20 box (aspect
+ratio kept), anti-aliased, and placed in 28x28 so that their centre of mass sits at the
+centre. A phone photo is dark ink on grey, unevenly lit paper, anywhere in the frame. The
+steps here undo those differences:
+
+    read_image        file -> RGB float32 (H, W, 3) in [0, 1], alpha composited onto white
+    to_gray           RGB -> luminance float32 (H, W) in [0, 1]
+    ink_strength      luminance -> ink float32 (H, W) >= 0 against a smooth background
+    find_digit        ink -> mask of the digit's connected components and their box
+    normalize_digit   all of it -> float32 (28, 28) in [0, 1], white digit on black
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+MNIST_SIZE = 28
+MNIST_BOX = 20  # the longer side of the digit in MNIST's 28x28
+MNIST_CENTRE = 14.0  # where MNIST's centres of mass sit (pixel index, both axes)
+MNIST_STROKE_WIDTH = 2.4  # median stroke width of MNIST digits, in 28x28 pixels
+# Photos are reduced to this longer side before looking for ink: plenty for a digit,
+# and it bounds time and memory for huge images.
+WORKING_MAX_SIDE = 1024
+# The background is estimated on an image this small: strokes vanish under the median
+# there, while shadows and lighting gradients, which vary slowly, survive.
+BACKGROUND_SIDE = 48
+BACKGROUND_MEDIAN_KERNEL = 15
+# Below this ink contrast (0..1 luminance) the image is taken as blank paper.
+MIN_INK_CONTRAST = 0.12
+# Ink pieces smaller than this share of the largest piece are specks.
+MIN_PIECE_SHARE = 0.04
+# Pieces farther than this share of the largest piece's size from it belong to something else.
+MAX_PIECE_GAP = 0.35
+
+_JPEG_MAGIC = b"\xff\xd8\xff"
+_JPEG_END = b"\xff\xd9"
+
+
+class ImageError(ValueError):
+    """The file cannot be used as a photo of a digit; the message says why, in one line."""
+
+
+class NoDigitFound(ImageError):
+    """The image holds no ink that could be a digit (blank or nearly uniform)."""
+
+
+@dataclass
+class Preprocessed:
+    """The 28x28 the model sees, and the intermediate steps that made it.
+
+    digit: float32 (28, 28) in [0, 1], white digit on black, as MNIST.
+    photo: RGB float32 (h, w, 3) in [0, 1], the image reduced to at most WORKING_MAX_SIDE.
+    ink_mask: bool (h, w), the pixels taken for the digit.
+    box: (x, y, width, height) of the digit in `photo` pixels.
+    dark_ink: True when the ink was darker than the paper (and so was inverted).
+    """
+
+    digit: np.ndarray
+    photo: np.ndarray
+    ink_mask: np.ndarray
+    box: tuple
+    dark_ink: bool
+
+
+def read_image(path, max_side=WORKING_MAX_SIDE):
+    """Read any image OpenCV decodes; return RGB float32 (h, w, 3) in [0, 1].
+
+    Non-ASCII paths work (the bytes are read by Python, decoded by OpenCV). 8- and 16-bit,
+    grey, colour and alpha images are accepted; transparent pixels become white paper.
+    JPEG honours the EXIF orientation. The longer side is reduced to at most `max_side`.
+    Raises ImageError with a one-line reason for anything that is not a readable image.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ImageError(f"{path}: no such file")
+    if path.is_dir():
+        raise ImageError(f"{path}: is a directory, not an image")
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as error:
+        raise ImageError(f"{path}: cannot read: {error.strerror or error}") from None
+    try:
+        return decode_image(data.tobytes(), max_side)
+    except ImageError as error:
+        raise ImageError(f"{path}: {error}") from None
+
+
+def decode_image(data, max_side=WORKING_MAX_SIDE):
+    """Decode image bytes (a file's content or an upload); see read_image."""
+    if len(data) == 0:
+        raise ImageError("empty file")
+    if data.startswith(_JPEG_MAGIC):
+        image = _decode_jpeg(data, max_side)
+    else:
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if image is None or image.size == 0:
+        raise ImageError("not an image OpenCV can read (unknown format or damaged file)")
+    image = _shrink(image, max_side)
+    return _to_rgb_on_white(image)
+
+
+def _decode_jpeg(data, max_side):
+    """Decode a JPEG at the smallest of 1/1, 1/2, 1/4, 1/8 scale that keeps `max_side`.
+
+    libjpeg can decode at those scales directly, several times faster than full size.
+    Without IMREAD_IGNORE_ORIENTATION OpenCV applies the EXIF orientation.
+    """
+    if _JPEG_END not in data[-64:]:
+        # A cut-off JPEG decodes into a grey-filled image with libjpeg warnings; refuse it.
+        raise ImageError("JPEG file is truncated (no end-of-image marker)")
+    size = _jpeg_size(data)
+    flags = cv2.IMREAD_COLOR
+    if size:
+        for factor, reduced in ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4),
+                                (2, cv2.IMREAD_REDUCED_COLOR_2)):
+            if max(size) / factor >= max_side:
+                flags = reduced
+                break
+    return cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+
+
+def _jpeg_size(data):
+    """(height, width) from a JPEG's start-of-frame header, or None if not found."""
+    position = 2
+    while position + 9 < len(data):
+        if data[position] != 0xFF:
+            return None
+        marker = data[position + 1]
+        length = int.from_bytes(data[position + 2:position + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height = int.from_bytes(data[position + 5:position + 7], "big")
+            width = int.from_bytes(data[position + 7:position + 9], "big")
+            return height, width
+        position += 2 + length
+    return None
+
+
+def _shrink(image, max_side):
+    """Reduce so the longer side is at most `max_side`, averaging pixels (no aliasing)."""
+    height, width = image.shape[:2]
+    scale = max_side / max(height, width)
+    if scale >= 1:
+        return image
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def _to_rgb_on_white(image):
+    """OpenCV's BGR/BGRA/grey of any depth -> RGB float32 (h, w, 3) in [0, 1] on white."""
+    if image.dtype == np.uint8:
+        image = image.astype(np.float32) / 255.0
+    elif image.dtype == np.uint16:
+        image = image.astype(np.float32) / 65535.0
+    else:
+        image = np.clip(image.astype(np.float32), 0.0, 1.0)
+    if image.ndim == 2:
+        return np.repeat(image[:, :, None], 3, axis=2)
+    channels = image.shape[2]
+    if channels == 1:
+        return np.repeat(image, 3, axis=2)
+    if channels == 4:
+        alpha = image[:, :, 3:4]
+        image = image[:, :, :3] * alpha + (1.0 - alpha)
+    return np.ascontiguousarray(image[:, :, 2::-1])
+
+
+def to_gray(rgb):
+    """RGB float32 (h, w, 3) in [0, 1] -> luminance float32 (h, w) in [0, 1] (ITU-R 601)."""
+    return cv2.cvtColor(rgb.astype(np.float32), cv2.COLOR_RGB2GRAY)
+
+
+def estimate_background(gray):
+    """Smooth paper brightness under the digit: float32 (h, w) in [0, 1].
+
+    A median over a large neighbourhood of a small copy drops strokes (a minority of any
+    window) but keeps lighting gradients and broad shadows.
+    """
+    height, width = gray.shape
+    scale = BACKGROUND_SIDE / max(height, width)
+    small_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small = cv2.resize(gray, small_size, interpolation=cv2.INTER_AREA)
+    small = (np.clip(small, 0, 1) * 255).astype(np.uint8)
+    # Pad so the median near the border sees as much paper as in the middle.
+    pad = BACKGROUND_MEDIAN_KERNEL // 2
+    padded = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_REFLECT)
+    smooth = cv2.medianBlur(padded, BACKGROUND_MEDIAN_KERNEL)[pad:-pad, pad:-pad]
+    smooth = cv2.resize(smooth, (width, height), interpolation=cv2.INTER_LINEAR)
+    return smooth.astype(np.float32) / 255.0
+
+
+def ink_strength(gray):
+    """How much each pixel differs from the paper, in the ink's direction.
+
+    gray: float32 (h, w) in [0, 1]. Returns (ink float32 (h, w) >= 0, dark_ink bool).
+    The ink's direction (darker or lighter than the paper) is the side whose strongest
+    deviations are larger: ink stands out far more than paper noise or lighting does.
+    """
+    difference = gray - estimate_background(gray)
+    tail = max(1, difference.size // 200)  # the strongest 0.5% of pixels on each side
+    flat = difference.ravel()
+    darkest = -np.partition(flat, tail)[:tail].mean()
+    lightest = np.partition(flat, flat.size - tail)[-tail:].mean()
+    dark_ink = darkest >= lightest
+    ink = -difference if dark_ink else difference
+    return np.maximum(ink, 0.0), bool(dark_ink)
+
+
+def find_digit(ink):
+    """Choose the ink pixels that form the digit.
+
+    ink: float32 (h, w) >= 0 from ink_strength. Returns (mask bool (h, w), box (x, y, w, h),
+    ink level float: the typical strength of the digit's strokes).
+    Raises NoDigitFound when nothing stands out from the paper.
+    The largest connected piece of ink is the digit's core; pieces near it (a pen-lifted
+    stroke, the parts of a broken "4") join it; specks and far-off marks are dropped.
+    """
+    blurred = cv2.GaussianBlur(ink, (0, 0), sigmaX=max(1.0, max(ink.shape) / 400))
+    peak = float(np.percentile(blurred, 99.9)) if blurred.size > 1000 else float(blurred.max())
+    if peak < MIN_INK_CONTRAST:
+        raise NoDigitFound("no digit found (the image is blank or has too little contrast)")
+    scaled = np.clip(blurred / peak * 255, 0, 255).astype(np.uint8)
+    otsu, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    # Otsu can fall into the noise when ink is a tiny share of the frame; keep it above that.
+    threshold = max(otsu, 0.3 * 255)
+    mask = (scaled > threshold).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        raise NoDigitFound("no digit found (no ink stands out from the paper)")
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    core = 1 + int(np.argmax(areas))
+    core_box = _component_box(stats[core])
+    reach = MAX_PIECE_GAP * max(core_box[2], core_box[3])
+    keep = [core]
+    for label in range(1, count):
+        if label == core or stats[label, cv2.CC_STAT_AREA] < MIN_PIECE_SHARE * areas.max():
+            continue
+        if _box_gap(core_box, _component_box(stats[label])) <= reach:
+            keep.append(label)
+    digit_mask = np.isin(labels, keep)
+    ys, xs = np.nonzero(digit_mask)
+    box = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+    ink_level = float(np.median(ink[digit_mask]))
+    return digit_mask, box, ink_level
+
+
+def _component_box(stat):
+    return (int(stat[cv2.CC_STAT_LEFT]), int(stat[cv2.CC_STAT_TOP]),
+            int(stat[cv2.CC_STAT_WIDTH]), int(stat[cv2.CC_STAT_HEIGHT]))
+
+
+def _box_gap(first, second):
+    """Distance in pixels between two (x, y, w, h) boxes; 0 when they overlap."""
+    gap_x = max(0, max(first[0], second[0]) - min(first[0] + first[2], second[0] + second[2]))
+    gap_y = max(0, max(first[1], second[1]) - min(first[1] + first[3], second[1] + second[3]))
+    return float(np.hypot(gap_x, gap_y))
+
+
+def stroke_width(mask):
+    """Mean stroke width in pixels of a bool mask: twice its area over its outline length."""
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    outline = sum(cv2.arcLength(contour, True) for contour in contours)
+    return 2.0 * float(mask.sum()) / max(outline, 1.0)
+
+
+def normalize_digit(rgb):
+    """Photo -> MNIST-like digit. rgb: float32 (h, w, 3) in [0, 1]. Returns Preprocessed.
+
+    Ink is measured against the local background, scaled so that its typical stroke is 1
+    (most of an MNIST stroke is fully white), cropped
+    to the digit's box, its strokes thickened or thinned towards MNIST's width, resized so
+    the longer side is 20 px, and shifted so its centre of mass is at MNIST's centre.
+    Raises NoDigitFound for a blank image.
+    """
+    ink, dark_ink = ink_strength(to_gray(rgb))
+    mask, box, ink_level = find_digit(ink)
+    x, y, width, height = box
+    # Keep the soft, anti-aliased edge of the strokes: the ink around the mask, not just in it.
+    near_digit = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    crop = np.where(near_digit, ink, 0.0)[y:y + height, x:x + width]
+    crop = np.clip(crop / ink_level, 0.0, 1.0).astype(np.float32)
+    scale = MNIST_BOX / max(width, height)
+    crop = _match_stroke_width(crop, stroke_width(mask[y:y + height, x:x + width]), scale)
+    digit = _fit_box(crop)
+    return Preprocessed(_centre_by_mass(digit), rgb, mask, box, dark_ink)
+
+
+def _match_stroke_width(crop, width, scale):
+    """Thicken or thin the strokes so that, after scaling by `scale`, they are MNIST-wide.
+
+    A fine pen line in a large photo would otherwise fade to faint grey at 28x28, and a
+    marker stroke would fill the digit's holes. Works on the soft crop (float32 in [0, 1]).
+    """
+    target = MNIST_STROKE_WIDTH / scale  # the wanted width in crop pixels
+    change = int(round(target - width))
+    if abs(change) < max(2, 0.25 * target):
+        return crop
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (abs(change) + 1, abs(change) + 1))
+    if change > 0:
+        padded = cv2.copyMakeBorder(crop, change, change, change, change, cv2.BORDER_CONSTANT, value=0)
+        return _trim(cv2.dilate(padded, kernel))
+    thinned = cv2.erode(crop, kernel)
+    return _trim(thinned) if thinned.max() > 0.5 else crop
+
+
+def _trim(image, level=0.05):
+    """Crop a float image to the box of its pixels above `level`."""
+    ys, xs = np.nonzero(image > level)
+    if len(ys) == 0:
+        return image
+    return image[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
+def _fit_box(crop):
+    """Resize so the longer side is MNIST_BOX, keeping the aspect ratio; pad into 28x28."""
+    height, width = crop.shape
+    scale = MNIST_BOX / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    # INTER_AREA averages when shrinking, giving MNIST-like anti-aliased grey edges.
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    resized = cv2.resize(crop, size, interpolation=interpolation)
+    canvas = np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
+    top, left = (MNIST_SIZE - size[1]) // 2, (MNIST_SIZE - size[0]) // 2
+    canvas[top:top + size[1], left:left + size[0]] = resized
+    return canvas
+
+
+def centre_of_mass(image):
+    """(row, column) centre of mass of a float image with non-negative values."""
+    total = image.sum()
+    rows, columns = np.indices(image.shape)
+    return float((rows * image).sum() / total), float((columns * image).sum() / total)
+
+
+def _centre_by_mass(digit):
+    """Shift a 28x28 digit by whole pixels so its centre of mass lands on MNIST_CENTRE."""
+    row, column = centre_of_mass(digit)
+    shift = np.float32([[1, 0, round(MNIST_CENTRE - column)], [0, 1, round(MNIST_CENTRE - row)]])
+    shifted = cv2.warpAffine(digit, shift, (MNIST_SIZE, MNIST_SIZE), flags=cv2.INTER_NEAREST)
+    return np.clip(shifted, 0.0, 1.0).astype(np.float32)
+
+
+def preprocess_file(path):
+    """read_image + normalize_digit: a file's path -> Preprocessed. Raises ImageError."""
+    return normalize_digit(read_image(path))
