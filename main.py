@@ -80,7 +80,7 @@ def main(argv=None):
         try:
             readable.append((path, preprocess_file(path)))
         except ImageError as error:
-            print(f"error: {error}", file=sys.stderr)
+            print(f"error: {path}: {error}", file=sys.stderr)
             failures += 1
     if not readable:
         return 1
@@ -99,8 +99,9 @@ def main(argv=None):
 
     show = not (args.json or args.no_show)
     if show and not display_available():
-        print("note: no display here, so no figure window can be shown; "
-              "use --save-figure FILE.png to save it (or --no-show)", file=sys.stderr)
+        if not args.save_figure:
+            print("note: no display here, so no figure window can be shown; "
+                  "use --save-figure FILE.png to save it (or --no-show)", file=sys.stderr)
         show = False
     if show or args.save_figure:
         failures += draw_figures(args, readable, probabilities, show)

@@ -4,11 +4,10 @@ Keras is imported inside the functions: `check_model_file` and the constants her
 on paths (argument checks, bad input) that must not pay seconds for importing TensorFlow.
 """
 
-import contextlib
-import os
-import sys
 import zipfile
 from pathlib import Path
+
+from .native import native_stderr_silenced
 
 IMAGE_SIZE = 28
 NUM_CLASSES = 10
@@ -18,25 +17,6 @@ DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "mnist_mlp
 
 class ModelFileError(Exception):
     """The model file is missing or is not a Keras model."""
-
-
-@contextlib.contextmanager
-def native_stderr_silenced():
-    """Send file descriptor 2 to /dev/null while TensorFlow starts.
-
-    TensorFlow's C++ start-up logs (oneDNN, CUDA probing) ignore TF_CPP_MIN_LOG_LEVEL and
-    would bury our one-line messages; Python exceptions still propagate as usual.
-    """
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 def import_keras():

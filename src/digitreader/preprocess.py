@@ -18,6 +18,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .native import native_stderr_silenced
+
 MNIST_SIZE = 28
 MNIST_BOX = 20  # the longer side of the digit in MNIST's 28x28
 MNIST_CENTRE = 14.0  # where MNIST's centres of mass sit (pixel index, both axes)
@@ -25,10 +27,10 @@ MNIST_STROKE_WIDTH = 2.4  # median stroke width of MNIST digits, in 28x28 pixels
 # Photos are reduced to this longer side before looking for ink: plenty for a digit,
 # and it bounds time and memory for huge images.
 WORKING_MAX_SIDE = 1024
-# The background is estimated on an image this small: strokes vanish under the median
-# there, while shadows and lighting gradients, which vary slowly, survive.
-BACKGROUND_SIDE = 48
-BACKGROUND_MEDIAN_KERNEL = 15
+# The paper's brightness is estimated on a copy this small, with a disc this wide (pixels of
+# that copy): wider than strokes, narrower than shadows and lighting gradients.
+BACKGROUND_SIDE = 64
+BACKGROUND_KERNEL = 15
 # Below this ink contrast (0..1 luminance) the image is taken as blank paper.
 MIN_INK_CONTRAST = 0.12
 # Ink pieces smaller than this share of the largest piece are specks.
@@ -38,6 +40,8 @@ MAX_PIECE_GAP = 0.35
 
 _JPEG_MAGIC = b"\xff\xd8\xff"
 _JPEG_END = b"\xff\xd9"
+_PNG_MAGIC = b"\x89PNG"
+_PNG_END = b"IEND"
 
 
 class ImageError(ValueError):
@@ -72,31 +76,33 @@ def read_image(path, max_side=WORKING_MAX_SIDE):
     Non-ASCII paths work (the bytes are read by Python, decoded by OpenCV). 8- and 16-bit,
     grey, colour and alpha images are accepted; transparent pixels become white paper.
     JPEG honours the EXIF orientation. The longer side is reduced to at most `max_side`.
-    Raises ImageError with a one-line reason for anything that is not a readable image.
+    Raises ImageError with a one-line reason (without the path) for anything that is not a
+    readable image.
     """
     path = Path(path)
     if not path.exists():
-        raise ImageError(f"{path}: no such file")
+        raise ImageError("no such file")
     if path.is_dir():
-        raise ImageError(f"{path}: is a directory, not an image")
+        raise ImageError("is a directory, not an image")
     try:
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as error:
-        raise ImageError(f"{path}: cannot read: {error.strerror or error}") from None
-    try:
-        return decode_image(data.tobytes(), max_side)
-    except ImageError as error:
-        raise ImageError(f"{path}: {error}") from None
+        raise ImageError(f"cannot read: {error.strerror or error}") from None
+    return decode_image(data.tobytes(), max_side)
 
 
 def decode_image(data, max_side=WORKING_MAX_SIDE):
     """Decode image bytes (a file's content or an upload); see read_image."""
     if len(data) == 0:
         raise ImageError("empty file")
-    if data.startswith(_JPEG_MAGIC):
-        image = _decode_jpeg(data, max_side)
-    else:
-        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if data.startswith(_PNG_MAGIC) and _PNG_END not in data[-64:]:
+        raise ImageError("PNG file is truncated (no IEND chunk)")
+    # libpng and libjpeg print their own complaints about damaged files; ours say it in one line.
+    with native_stderr_silenced():
+        if data.startswith(_JPEG_MAGIC):
+            image = _decode_jpeg(data, max_side)
+        else:
+            image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None or image.size == 0:
         raise ImageError("not an image OpenCV can read (unknown format or damaged file)")
     image = _shrink(image, max_side)
@@ -173,40 +179,52 @@ def to_gray(rgb):
     return cv2.cvtColor(rgb.astype(np.float32), cv2.COLOR_RGB2GRAY)
 
 
-def estimate_background(gray):
+def ink_is_dark(gray):
+    """Whether the ink is darker than the paper. gray: float32 (h, w) in [0, 1].
+
+    The paper's level is the median of the image's border, which paper fills in nearly any
+    photo. Ink deviates from it far more than lighting or noise does, so the ink's side is
+    the one whose extreme pixels (the 0.5% most extreme) lie farther from the paper.
+    """
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    paper = float(np.median(border))
+    tail = max(1, gray.size // 200)
+    flat = gray.ravel()
+    darkest = float(np.partition(flat, tail)[:tail].mean())
+    lightest = float(np.partition(flat, flat.size - tail)[-tail:].mean())
+    return paper - darkest >= lightest - paper
+
+
+def estimate_background(gray, dark_ink):
     """Smooth paper brightness under the digit: float32 (h, w) in [0, 1].
 
-    A median over a large neighbourhood of a small copy drops strokes (a minority of any
-    window) but keeps lighting gradients and broad shadows.
+    On a small copy of the image, a morphological closing (opening for light ink) with a
+    disc wider than any stroke fills the strokes in with the paper around them, while
+    lighting gradients and shadows, which are broader than the disc, survive.
     """
     height, width = gray.shape
     scale = BACKGROUND_SIDE / max(height, width)
     small_size = (max(1, round(width * scale)), max(1, round(height * scale)))
     small = cv2.resize(gray, small_size, interpolation=cv2.INTER_AREA)
-    small = (np.clip(small, 0, 1) * 255).astype(np.uint8)
-    # Pad so the median near the border sees as much paper as in the middle.
-    pad = BACKGROUND_MEDIAN_KERNEL // 2
+    # Reflect the border so the disc near the edge sees as much paper as in the middle.
+    pad = BACKGROUND_KERNEL
     padded = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_REFLECT)
-    smooth = cv2.medianBlur(padded, BACKGROUND_MEDIAN_KERNEL)[pad:-pad, pad:-pad]
-    smooth = cv2.resize(smooth, (width, height), interpolation=cv2.INTER_LINEAR)
-    return smooth.astype(np.float32) / 255.0
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (BACKGROUND_KERNEL, BACKGROUND_KERNEL))
+    operation = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN
+    smooth = cv2.morphologyEx(padded, operation, disc)
+    smooth = cv2.GaussianBlur(smooth, (0, 0), BACKGROUND_KERNEL / 4)[pad:-pad, pad:-pad]
+    return cv2.resize(smooth, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def ink_strength(gray):
     """How much each pixel differs from the paper, in the ink's direction.
 
     gray: float32 (h, w) in [0, 1]. Returns (ink float32 (h, w) >= 0, dark_ink bool).
-    The ink's direction (darker or lighter than the paper) is the side whose strongest
-    deviations are larger: ink stands out far more than paper noise or lighting does.
     """
-    difference = gray - estimate_background(gray)
-    tail = max(1, difference.size // 200)  # the strongest 0.5% of pixels on each side
-    flat = difference.ravel()
-    darkest = -np.partition(flat, tail)[:tail].mean()
-    lightest = np.partition(flat, flat.size - tail)[-tail:].mean()
-    dark_ink = darkest >= lightest
+    dark_ink = ink_is_dark(gray)
+    difference = gray - estimate_background(gray, dark_ink)
     ink = -difference if dark_ink else difference
-    return np.maximum(ink, 0.0), bool(dark_ink)
+    return np.maximum(ink, 0.0), dark_ink
 
 
 def find_digit(ink):
