@@ -1,0 +1,47 @@
+"""Shared fixtures: where the repository, its CLIs and MNIST are."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+# CI and developers keep MNIST beside the repository; $MNIST_NPZ can point elsewhere.
+SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
+
+
+def mnist_path():
+    path = Path(os.environ.get("MNIST_NPZ") or SHARED_MNIST)
+    if not path.is_file():
+        # Failing, not skipping: these tests must run wherever the suite runs, CI included.
+        pytest.fail(f"MNIST not found at {path}; set MNIST_NPZ or put it in ../shared/data/")
+    return path
+
+
+@pytest.fixture(scope="session")
+def mnist_file():
+    return mnist_path()
+
+
+@pytest.fixture(scope="session")
+def mnist_test_set(mnist_file):
+    with np.load(mnist_file, allow_pickle=False) as data:
+        return data["x_test"], data["y_test"]
+
+
+def sample_images():
+    """The sample photos; each name starts with its true digit."""
+    return sorted(p for p in SAMPLES.iterdir() if p.suffix.lower() in {".png", ".jpg", ".jpeg"})
+
+
+def run_cli(script, *args, env=None, timeout=300, python_flags=()):
+    """Run one of the repository's CLIs as a user would; returns the CompletedProcess."""
+    return subprocess.run(
+        [sys.executable, *python_flags, str(ROOT / script), *map(str, args)],
+        capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )

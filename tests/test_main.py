@@ -1,0 +1,128 @@
+"""main.py as a user runs it: samples, flags, figures and every kind of bad input."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import run_cli, sample_images
+
+NO_DISPLAY = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "MPLBACKEND": ""}
+
+
+def json_lines(stdout):
+    return [json.loads(line) for line in stdout.splitlines()]
+
+
+def test_every_sample_is_read_right():
+    samples = sample_images()
+    assert {path.name[0] for path in samples} == set("0123456789"), "a sample per digit"
+    result = run_cli("main.py", "--json", *samples)
+    assert result.returncode == 0, result.stderr
+    records = json_lines(result.stdout)
+    assert [r["file"] for r in records] == [str(p) for p in samples]
+    for record in records:
+        name = record["file"].rsplit("/", 1)[-1]
+        assert record["digit"] == int(name[0]), f"{name} read as {record['digit']}"
+        assert len(record["probabilities"]) == 10
+        assert sum(record["probabilities"]) == pytest.approx(1.0, abs=1e-3)
+        assert record["confidence"] == max(record["probabilities"])
+
+
+def test_plain_output_is_one_line_per_image_with_two_runners_up():
+    sample = sample_images()[0]
+    result = run_cli("main.py", "--no-show", sample)
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    assert line.startswith(f"{sample}: {sample.name[0]} (")
+    assert line.count("%") == 3 and "next:" in line
+
+
+def test_without_a_display_it_says_so_and_how_to_save(tmp_path):
+    result = run_cli("main.py", sample_images()[0], env=NO_DISPLAY, timeout=120)
+    assert result.returncode == 0
+    assert "no figure window can be shown" in result.stderr
+    assert "--save-figure" in result.stderr
+
+
+def test_save_figure_writes_one_file_per_image(tmp_path):
+    samples = sample_images()[:2]
+    result = run_cli("main.py", "--save-figure", tmp_path / "fig.png", *samples, env=NO_DISPLAY)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "", "saving the figure is not a reason to complain about the display"
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == sorted(f"fig-{p.stem}.png" for p in samples)
+    image = cv2.imread(str(tmp_path / written[0]))
+    assert image is not None and image.shape[1] > image.shape[0] > 200
+
+
+@pytest.fixture(scope="module")
+def bad_inputs(tmp_path_factory):
+    """Each kind of bad input named in the issue, and the files that must still work."""
+    folder = tmp_path_factory.mktemp("inputs")
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "text.png").write_text("this is text, not a PNG\n")
+    jpeg = (folder / "whole.jpg")
+    cv2.imwrite(str(jpeg), cv2.imread(str(sample_images()[0])))
+    (folder / "truncated.jpg").write_bytes(jpeg.read_bytes()[:jpeg.stat().st_size // 2])
+    jpeg.unlink()
+    cv2.imwrite(str(folder / "blank.png"), np.full((400, 300, 3), 255, np.uint8))
+    (folder / "a_directory").mkdir()
+    failing = ["missing.png", "empty.png", "text.png", "truncated.jpg", "blank.png", "a_directory"]
+
+    seven = next(p for p in sample_images() if p.name.startswith("7"))
+    gray = cv2.imread(str(seven), cv2.IMREAD_GRAYSCALE)
+    cv2.imwrite(str(folder / "7_sixteen_bit.png"), gray.astype(np.uint16) * 257)
+    rgba = np.zeros(gray.shape + (4,), np.uint8)
+    rgba[:, :, 3] = np.clip((200 - gray.astype(int)) * 2, 0, 255)  # ink opaque, paper clear
+    cv2.imwrite(str(folder / "7_transparent.png"), rgba)
+    huge = np.full((10000, 10000), 230, np.uint8)
+    huge[3000:3000 + gray.shape[0] * 4, 2000:2000 + gray.shape[1] * 4] = cv2.resize(
+        gray, (gray.shape[1] * 4, gray.shape[0] * 4))
+    cv2.imwrite(str(folder / "7_huge.png"), huge)
+    working = ["7_sixteen_bit.png", "7_transparent.png", "7_huge.png"]
+    return folder, failing, working
+
+
+def test_each_bad_input_gets_one_line_and_the_others_still_answer(bad_inputs):
+    folder, failing, working = bad_inputs
+    paths = [folder / name for name in failing + working]
+    result = run_cli("main.py", "--json", *paths)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == len(failing), result.stderr
+    for name, line in zip(failing, errors):
+        assert line.startswith(f"error: {folder / name}: ")
+    assert "no digit found" in errors[failing.index("blank.png")]
+    records = json_lines(result.stdout)
+    assert [r["file"] for r in records] == [str(folder / name) for name in working]
+    assert [r["digit"] for r in records] == [7, 7, 7]
+
+
+def test_help_and_bad_inputs_do_not_import_tensorflow(bad_inputs):
+    folder, failing, _ = bad_inputs
+    for args in (["--help"], [folder / name for name in failing]):
+        result = run_cli("main.py", *args, python_flags=["-X", "importtime"], timeout=60)
+        imported = [line for line in result.stderr.splitlines() if line.startswith("import time:")]
+        assert any("cv2" in line for line in imported), "-X importtime lists what was imported"
+        assert not any("tensorflow" in line or "keras" in line for line in imported), args
+
+
+@pytest.mark.parametrize("contents", [None, b"not a model", "zip-without-config", "directory"])
+def test_bad_model_path_is_one_clear_line(tmp_path, contents):
+    model = tmp_path / "model.keras"
+    if contents == "zip-without-config":
+        import zipfile
+        with zipfile.ZipFile(model, "w") as archive:
+            archive.writestr("readme.txt", "hello")
+    elif contents == "directory":
+        model.mkdir()
+    elif contents is not None:
+        model.write_bytes(contents)
+    result = run_cli("main.py", "--model", model, sample_images()[0], timeout=120)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error:") and str(model) in line

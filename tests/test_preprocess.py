@@ -1,0 +1,155 @@
+"""Preprocessing on synthetic photos: pure NumPy/OpenCV, no TensorFlow, no model."""
+
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from digitreader.preprocess import (
+    MNIST_BOX, MNIST_CENTRE, MNIST_SIZE, WORKING_MAX_SIDE, ImageError, NoDigitFound,
+    centre_of_mass, decode_image, normalize_digit, read_image, stroke_width,
+)
+
+SEVEN = [(0.15, 0.1), (0.85, 0.1), (0.4, 0.95)]
+
+
+def draw(path_points, size=(600, 800), box=(200, 150, 300), thickness=14, paper=0.8, ink=0.15):
+    """A grey photo-like image (float32 RGB in [0, 1]) with a polyline digit.
+
+    path_points are in a unit box placed at box = (x, y, side) in pixels.
+    """
+    height, width = size
+    canvas = np.full((height, width), paper, np.float32)
+    x, y, side = box
+    points = np.array([(x + px * side, y + py * side) for px, py in path_points], np.int32)
+    cv2.polylines(canvas, [points], False, ink, thickness, cv2.LINE_AA)
+    return np.repeat(canvas[:, :, None], 3, axis=2)
+
+
+def encode(image, extension=".png"):
+    ok, data = cv2.imencode(extension, image)
+    assert ok
+    return data.tobytes()
+
+
+def ink_box(digit, level=0.3):
+    rows, columns = np.nonzero(digit > level)
+    return rows.max() - rows.min() + 1, columns.max() - columns.min() + 1
+
+
+def test_output_is_mnist_shaped_float_in_unit_range():
+    digit = normalize_digit(draw(SEVEN)).digit
+    assert digit.shape == (MNIST_SIZE, MNIST_SIZE)
+    assert digit.dtype == np.float32
+    assert digit.min() >= 0.0 and digit.max() <= 1.0
+    assert digit.max() > 0.9, "strokes should be full white, as in MNIST"
+    assert (digit > 0.1).mean() < 0.4, "background is black; ink is a minority as in MNIST"
+    assert max(ink_box(digit)) in (MNIST_BOX - 1, MNIST_BOX, MNIST_BOX + 1)
+
+
+def test_dark_ink_and_light_ink_give_the_same_digit():
+    dark = normalize_digit(draw(SEVEN, paper=0.8, ink=0.15))
+    light = normalize_digit(draw(SEVEN, paper=0.15, ink=0.8))
+    assert dark.dark_ink and not light.dark_ink
+    assert np.abs(dark.digit - light.digit).mean() < 0.02
+
+
+@pytest.mark.parametrize("box", [(20, 20, 150), (600, 400, 180), (30, 420, 160)])
+def test_off_centre_digit_lands_with_its_centre_of_mass_at_the_centre(box):
+    result = normalize_digit(draw(SEVEN, box=box))
+    row, column = centre_of_mass(result.digit)
+    assert abs(row - MNIST_CENTRE) <= 1 and abs(column - MNIST_CENTRE) <= 1
+    assert abs(MNIST_CENTRE - (MNIST_SIZE - 1) / 2) <= 0.5
+    x, y, width, height = result.box
+    assert x >= box[0] - 15 and y >= box[1] - 15, "the box is found where the digit was drawn"
+
+
+def test_a_thin_one_stays_thin_and_upright():
+    digit = normalize_digit(draw([(0.5, 0.0), (0.5, 1.0)], thickness=12)).digit
+    height, width = ink_box(digit)
+    assert height >= MNIST_BOX - 1
+    assert 1 <= width <= 4
+
+
+@pytest.mark.parametrize("pen", [4, 60])
+def test_stroke_width_is_brought_near_mnist(pen):
+    """A fine pen in a big photo must not fade; a marker must not fill the digit's holes."""
+    big = draw(SEVEN, size=(3000, 4000), box=(1200, 800, 1400), thickness=pen)
+    digit = normalize_digit(big).digit
+    assert digit.max() > 0.9
+    width = stroke_width(digit > 0.5)
+    assert 1.5 <= width <= 4.0, f"stroke {width:.1f} px wide at 28x28"
+
+
+def test_transparent_background_is_composited_onto_white():
+    opaque = (draw(SEVEN, paper=1.0, ink=0.0)[:, :, 0] * 255).astype(np.uint8)
+    # Dark colour everywhere: only alpha says where the ink is, so alpha must be honoured.
+    rgba = np.zeros(opaque.shape + (4,), np.uint8)
+    rgba[:, :, 3] = 255 - opaque
+    photo = decode_image(encode(rgba))
+    assert photo.shape[2] == 3
+    assert photo[0, 0].min() > 0.99, "transparent pixels are white paper"
+    digit = normalize_digit(photo).digit
+    assert digit.max() > 0.9 and centre_of_mass(digit)[0] == pytest.approx(MNIST_CENTRE, abs=1)
+
+
+def test_sixteen_bit_png_reads_like_eight_bit():
+    eight = (draw(SEVEN)[:, :, 0] * 255).astype(np.uint8)
+    sixteen = eight.astype(np.uint16) * 257
+    from_eight = normalize_digit(decode_image(encode(eight))).digit
+    from_sixteen = normalize_digit(decode_image(encode(sixteen))).digit
+    assert np.abs(from_eight - from_sixteen).max() < 0.01
+
+
+def test_large_jpeg_is_decoded_reduced_to_the_working_size():
+    big = (draw(SEVEN, size=(3000, 4000), box=(1000, 800, 1200), thickness=50) * 255).astype(np.uint8)
+    photo = decode_image(encode(big, ".jpg"))
+    assert max(photo.shape[:2]) == WORKING_MAX_SIDE
+    assert photo.shape[1] / photo.shape[0] == pytest.approx(4000 / 3000, rel=0.01)
+
+
+@pytest.mark.parametrize("image", [
+    np.full((300, 300), 255, np.uint8),
+    np.full((300, 300), 90, np.uint8),
+    np.clip(np.random.default_rng(0).normal(200, 3, (300, 300)), 0, 255).astype(np.uint8),
+], ids=["white", "grey", "paper-noise"])
+def test_blank_image_reports_no_digit(image):
+    with pytest.raises(NoDigitFound, match="no digit found"):
+        normalize_digit(decode_image(encode(image)))
+
+
+def test_far_specks_are_ignored_and_pen_lifted_pieces_kept():
+    photo = draw(SEVEN, box=(250, 150, 300))
+    cv2.circle(photo, (60, 550), 6, (0.1, 0.1, 0.1), -1)  # a speck far from the digit
+    # A separate bar crossing the 7's stem, as some people write it: close, so it belongs.
+    cv2.line(photo, (330, 420), (450, 420), (0.15, 0.15, 0.15), 14, cv2.LINE_AA)
+    x, y, width, height = normalize_digit(photo).box
+    assert x >= 240 and y + height < 500, "the speck is not part of the box"
+    assert x <= 335, "the crossing bar is"
+
+
+def test_unreadable_files_raise_one_line_image_errors(tmp_path):
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "text.png").write_text("not an image\n")
+    jpeg = encode((draw(SEVEN) * 255).astype(np.uint8), ".jpg")
+    (tmp_path / "cut.jpg").write_bytes(jpeg[: len(jpeg) // 2])
+    for name, reason in [("missing.png", "no such file"), ("empty.png", "empty"),
+                         ("text.png", "not an image"), ("cut.jpg", "truncated"), (".", "directory")]:
+        with pytest.raises(ImageError, match=reason) as error:
+            read_image(tmp_path / name)
+        assert "\n" not in str(error.value)
+
+
+def test_non_ascii_paths_are_read(tmp_path):
+    path = tmp_path / "zahl fünf 五.png"
+    path.write_bytes(encode((draw(SEVEN) * 255).astype(np.uint8)))
+    assert read_image(path).shape == (600, 800, 3)
+
+
+def test_preprocessing_does_not_import_tensorflow():
+    code = "import sys, digitreader.preprocess; print('tensorflow' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={"PYTHONPATH": "src"}, cwd=__file__.rsplit("/tests/", 1)[0])
+    assert result.stdout.strip() == "False", result.stderr
