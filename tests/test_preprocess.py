@@ -153,3 +153,41 @@ def test_preprocessing_does_not_import_tensorflow():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env={"PYTHONPATH": "src"}, cwd=__file__.rsplit("/tests/", 1)[0])
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_ruled_and_squared_lines_are_not_taken_for_the_digit():
+    plain = normalize_digit(draw(SEVEN))
+    lined = draw(SEVEN)
+    for y in range(25, 600, 40):
+        cv2.line(lined, (0, y), (800, y), (0.55, 0.55, 0.7), 2, cv2.LINE_AA)
+    for x in range(25, 800, 40):
+        cv2.line(lined, (x, 0), (x, 600), (0.55, 0.55, 0.7), 2, cv2.LINE_AA)
+    result = normalize_digit(lined)
+    assert result.box == pytest.approx(plain.box, abs=6)
+    assert np.abs(result.digit - plain.digit).mean() < 0.05
+
+
+def test_dark_table_at_the_photo_edge_is_not_the_digit():
+    photo = draw(SEVEN, box=(300, 200, 200))
+    photo[:, :110] = 0.12  # the table beside the sheet of paper
+    x, y, width, height = normalize_digit(photo).box
+    assert x >= 290 and width <= 220
+
+
+def _jpeg_with_exif_orientation(image, orientation):
+    """A JPEG whose EXIF says how to turn it, as phones write them."""
+    import struct
+
+    jpeg = encode(image, ".jpg")
+    tiff = (b"MM\x00\x2a" + struct.pack(">I", 8) + struct.pack(">H", 1)
+            + struct.pack(">HHIHH", 0x0112, 3, 1, orientation, 0) + struct.pack(">I", 0))
+    payload = b"Exif\x00\x00" + tiff
+    return jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
+
+
+def test_jpeg_exif_orientation_is_honoured():
+    upright = (draw(SEVEN) * 255).astype(np.uint8)
+    stored = cv2.rotate(upright, cv2.ROTATE_90_COUNTERCLOCKWISE)  # as the sensor saw it
+    photo = decode_image(_jpeg_with_exif_orientation(stored, 6))  # 6: turn 90° clockwise
+    assert photo.shape[:2] == upright.shape[:2]
+    assert np.abs(photo - upright / 255.0).mean() < 0.02

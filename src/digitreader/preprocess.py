@@ -29,12 +29,23 @@ MNIST_STROKE_WIDTH = 2.4  # median stroke width of MNIST digits, in 28x28 pixels
 WORKING_MAX_SIDE = 1024
 # The paper's brightness is estimated on a copy this small, with a disc this wide (pixels of
 # that copy): wider than strokes, narrower than shadows and lighting gradients.
-BACKGROUND_SIDE = 64
-BACKGROUND_KERNEL = 15
+BACKGROUND_SIDE = 128
+BACKGROUND_KERNEL = 21
+BACKGROUND_BLUR = 3
 # Below this ink contrast (0..1 luminance) the image is taken as blank paper.
 MIN_INK_CONTRAST = 0.12
-# Ink pieces smaller than this share of the largest piece are specks.
+# Ink pieces scoring below this share of the digit's core are specks.
 MIN_PIECE_SHARE = 0.04
+# A piece touching the image border along this many times its own size scores e^-8 less.
+BORDER_CONTACT_PENALTY = 8.0
+# A piece longer than this share of the image and thinner than this (area / length^2) is a
+# line, not a stroke; its score is multiplied by LINE_PENALTY.
+LINE_MIN_EXTENT = 0.4
+LINE_MAX_THINNESS = 0.03
+LINE_PENALTY = 0.1
+# Ruled lines: at least this share of the image long, at most this share of it thick.
+RULE_MIN_LENGTH = 0.6
+RULE_MAX_THICKNESS = 0.006
 # Pieces farther than this share of the largest piece's size from it belong to something else.
 MAX_PIECE_GAP = 0.35
 
@@ -212,7 +223,7 @@ def estimate_background(gray, dark_ink):
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (BACKGROUND_KERNEL, BACKGROUND_KERNEL))
     operation = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN
     smooth = cv2.morphologyEx(padded, operation, disc)
-    smooth = cv2.GaussianBlur(smooth, (0, 0), BACKGROUND_KERNEL / 4)[pad:-pad, pad:-pad]
+    smooth = cv2.blur(smooth, (BACKGROUND_BLUR, BACKGROUND_BLUR))[pad:-pad, pad:-pad]
     return cv2.resize(smooth, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
@@ -227,14 +238,11 @@ def ink_strength(gray):
     return np.maximum(ink, 0.0), dark_ink
 
 
-def find_digit(ink):
-    """Choose the ink pixels that form the digit.
+def ink_mask(ink):
+    """Binary mask of the ink worth looking at. ink: float32 (h, w) >= 0 from ink_strength.
 
-    ink: float32 (h, w) >= 0 from ink_strength. Returns (mask bool (h, w), box (x, y, w, h),
-    ink level float: the typical strength of the digit's strokes).
+    Returns (mask uint8 (h, w) of 0/1, peak float: the strength of the strongest ink).
     Raises NoDigitFound when nothing stands out from the paper.
-    The largest connected piece of ink is the digit's core; pieces near it (a pen-lifted
-    stroke, the parts of a broken "4") join it; specks and far-off marks are dropped.
     """
     # A light blur: enough to calm paper grain, little enough to keep a one-pixel pen line.
     blurred = cv2.GaussianBlur(ink, (0, 0), sigmaX=1.0)
@@ -245,21 +253,81 @@ def find_digit(ink):
     otsu, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     # Otsu can fall into the noise when ink is a tiny share of the frame; keep it above that.
     threshold = max(otsu, 0.3 * 255)
-    mask = (scaled > threshold).astype(np.uint8)
+    return remove_ruled_lines((scaled > threshold).astype(np.uint8)), peak
+
+
+def remove_ruled_lines(mask):
+    """Drop thin straight lines that run across most of the image: ruled or squared paper.
+
+    mask: uint8 (h, w) of 0/1. A digit's strokes are never that long and thin.
+    """
+    height, width = mask.shape
+    thickness = max(3, round(RULE_MAX_THICKNESS * max(height, width)))
+    lines = np.zeros_like(mask)
+    for along, across in (((round(RULE_MIN_LENGTH * width), 1), (1, thickness)),
+                          ((1, round(RULE_MIN_LENGTH * height)), (thickness, 1))):
+        straight = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
+        # Long runs that are also thick (a marker's bar across a frame-filling digit) stay.
+        thick = cv2.morphologyEx(straight, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, across))
+        lines |= straight & (1 - cv2.dilate(thick, np.ones((3, 3), np.uint8)))
+    if not lines.any():
+        return mask
+    # Take the line's soft, anti-aliased edge too; then bridge the strokes it crossed, which
+    # would otherwise fall apart into pieces at every line.
+    lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
+    kept = mask & (1 - lines)
+    bridge = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * thickness + 1, 2 * thickness + 1))
+    return kept | (cv2.morphologyEx(kept, cv2.MORPH_CLOSE, bridge) & lines)
+
+
+def piece_scores(labels, stats, ink):
+    """How likely each connected piece of ink is (part of) the digit: float (count,) >= 0.
+
+    labels, stats: from cv2.connectedComponentsWithStats; label 0 (paper) scores 0.
+    A piece scores its total ink, less when it clings to the image border (a paper edge,
+    the table, a border shadow) or is a long thin line across the frame (a shadow's edge,
+    a fold); a digit that merely touches the border with one stroke end keeps most of it.
+    """
+    count = len(stats)
+    mass = np.bincount(labels.ravel(), weights=ink.ravel(), minlength=count)
+    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    contact = np.bincount(border, minlength=count)
+    extent = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]).astype(float)
+    score = mass * np.exp(-BORDER_CONTACT_PENALTY * contact / extent)
+    thinness = stats[:, cv2.CC_STAT_AREA] / extent ** 2
+    line_like = (extent > LINE_MIN_EXTENT * max(labels.shape)) & (thinness < LINE_MAX_THINNESS)
+    score[line_like] *= LINE_PENALTY
+    score[0] = 0.0
+    return score
+
+
+def find_digit(ink):
+    """Choose the ink pixels that form the digit.
+
+    ink: float32 (h, w) >= 0 from ink_strength. Returns (mask bool (h, w), box (x, y, w, h),
+    ink level float: the typical strength of the digit's strokes).
+    Raises NoDigitFound when nothing stands out from the paper.
+    The best-scoring piece of ink (piece_scores) is the digit's core; pieces near it (a
+    pen-lifted stroke, the parts of a broken "4") join it; specks and far-off marks do not.
+    """
+    mask, _ = ink_mask(ink)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
         raise NoDigitFound("no digit found (no ink stands out from the paper)")
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    core = 1 + int(np.argmax(areas))
-    core_box = _component_box(stats[core])
-    reach = MAX_PIECE_GAP * max(core_box[2], core_box[3])
-    keep = [core]
-    for label in range(1, count):
-        if label == core or stats[label, cv2.CC_STAT_AREA] < MIN_PIECE_SHARE * areas.max():
-            continue
-        if _box_gap(core_box, _component_box(stats[label])) <= reach:
-            keep.append(label)
-    digit_mask = np.isin(labels, keep)
+    scores = piece_scores(labels, stats, ink)
+    core = int(np.argmax(scores))
+    boxes = [_component_box(stat) for stat in stats]
+    reach = MAX_PIECE_GAP * max(boxes[core][2], boxes[core][3])
+    candidates = {label for label in range(1, count) if scores[label] >= MIN_PIECE_SHARE * scores[core]}
+    # Grow from the core: a piece near any piece already taken belongs to the digit too, so a
+    # stroke broken in several places comes back whole.
+    keep, frontier = {core}, [core]
+    while frontier:
+        taken = frontier.pop()
+        near = {label for label in candidates - keep if _box_gap(boxes[taken], boxes[label]) <= reach}
+        keep |= near
+        frontier.extend(near)
+    digit_mask = np.isin(labels, sorted(keep))
     ys, xs = np.nonzero(digit_mask)
     box = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
     ink_level = float(np.median(ink[digit_mask]))
