@@ -30,6 +30,9 @@ def parse_args(argv=None):
                         help="print one JSON object per image (file, digit, confidence, "
                         "probabilities) and nothing else on stdout; opens no window")
     parser.add_argument("--no-show", action="store_true", help="do not open a figure window")
+    parser.add_argument("--steps", action="store_true",
+                        help="also show the preprocessing steps: the ink mask and the box "
+                        "chosen as the digit")
     parser.add_argument("--save-figure", type=Path, metavar="PATH",
                         help="save the figure to PATH (with several images: PATH-<image name> "
                         "per image); the format follows the suffix, e.g. .png or .pdf")
@@ -121,7 +124,7 @@ def draw_figures(args, readable, probabilities, show):
     failures = 0
     for index, ((path, item), row) in enumerate(zip(readable, probabilities)):
         figure = plt.figure() if show else Figure()
-        draw_prediction(figure, Path(path).name, item.photo, item.digit, row, item.box)
+        draw_prediction(figure, Path(path).name, item, row, steps=args.steps)
         if paths:
             try:
                 write_atomic(figure.savefig, paths[index])

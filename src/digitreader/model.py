@@ -47,6 +47,38 @@ def build_mlp():
     )
 
 
+def build_cnn():
+    """A small convnet for `--arch cnn`: same input and output as build_mlp.
+
+    Two blocks of two 3x3 convolutions and a 2x2 max-pool, then a dense layer; dropout
+    against overfitting. Input: float32 (N, 28, 28) in [0, 1]. Output: (N, 10) probabilities.
+    """
+    keras = import_keras()
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE)),
+            layers.Reshape((IMAGE_SIZE, IMAGE_SIZE, 1)),
+            layers.Conv2D(32, 3, activation="relu"),
+            layers.Conv2D(32, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(64, 3, activation="relu"),
+            layers.Conv2D(64, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dropout(0.3),
+            layers.Dense(HIDDEN_UNITS, activation="relu"),
+            layers.Dropout(0.3),
+            layers.Dense(NUM_CLASSES, activation="softmax"),
+        ],
+        name="mnist_cnn",
+    )
+
+
+ARCHITECTURES = {"mlp": build_mlp, "cnn": build_cnn}
+MODEL_PATHS = {arch: DEFAULT_MODEL_PATH.with_name(f"mnist_{arch}.keras") for arch in ARCHITECTURES}
+
+
 def compile_model(model, learning_rate):
     """Adam + sparse categorical cross-entropy + accuracy; `learning_rate` may be a schedule."""
     keras = import_keras()

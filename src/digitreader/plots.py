@@ -26,35 +26,39 @@ def training_curves(history):
     return figure
 
 
-def draw_prediction(figure, title, photo, digit, probabilities, box=None):
+def draw_prediction(figure, title, preprocessed, probabilities, steps=False):
     """Fill `figure` with the photo, the 28x28 the model saw, and the ten probabilities.
 
-    photo: RGB float32 (h, w, 3) in [0, 1]; digit: float32 (28, 28) in [0, 1];
-    probabilities: (10,) floats summing to 1; box: the digit's (x, y, w, h) in the photo.
+    preprocessed: a preprocess.Preprocessed (photo, digit box, ink mask, 28x28);
+    probabilities: (10,) floats summing to 1. With `steps`, the ink mask is shown too: what
+    preprocessing took for ink, and the box it chose as the digit.
     """
-    figure.set_size_inches(11, 3.8)
-    photo_axes, digit_axes, bar_axes = figure.subplots(
-        1, 3, gridspec_kw={"width_ratios": [1.3, 1, 1.4]}
-    )
-    photo_axes.imshow(photo)
-    photo_axes.set_title("photo")
-    if box is not None:
-        x, y, width, height = box
-        photo_axes.add_patch(
-            Rectangle((x - 0.5, y - 0.5), width, height, fill=False, edgecolor="tab:red", linewidth=1.5)
-        )
-    digit_axes.imshow(digit, cmap="gray", vmin=0, vmax=1)
-    digit_axes.set_title("what the model sees (28×28)")
-    for axes in (photo_axes, digit_axes):
-        axes.set_xticks([])
-        axes.set_yticks([])
+    panels = ["photo", "ink", "digit", "bars"] if steps else ["photo", "digit", "bars"]
+    widths = {"photo": 1.3, "ink": 1.3, "digit": 1, "bars": 1.4}
+    figure.set_size_inches(3.0 * sum(widths[p] for p in panels), 3.8)
+    axes = dict(zip(panels, figure.subplots(1, len(panels), gridspec_kw={
+        "width_ratios": [widths[p] for p in panels]})))
+    axes["photo"].imshow(preprocessed.photo)
+    axes["photo"].set_title("photo")
+    if steps:
+        axes["ink"].imshow(preprocessed.ink_mask, cmap="gray")
+        axes["ink"].set_title("ink taken for the digit")
+    for name in ("photo", "ink") if steps else ("photo",):
+        x, y, width, height = preprocessed.box
+        axes[name].add_patch(Rectangle((x - 0.5, y - 0.5), width, height, fill=False,
+                                       edgecolor="tab:red", linewidth=1.5))
+    axes["digit"].imshow(preprocessed.digit, cmap="gray", vmin=0, vmax=1)
+    axes["digit"].set_title("what the model sees (28×28)")
+    for name in panels[:-1]:
+        axes[name].set_xticks([])
+        axes[name].set_yticks([])
     best = int(np.argmax(probabilities))
     colours = ["tab:blue"] * 10
     colours[best] = "tab:orange"
-    bar_axes.bar(range(10), probabilities, color=colours)
-    bar_axes.set_xticks(range(10))
-    bar_axes.set_ylim(0, 1)
-    bar_axes.set_title("probabilities")
+    axes["bars"].bar(range(10), probabilities, color=colours)
+    axes["bars"].set_xticks(range(10))
+    axes["bars"].set_ylim(0, 1)
+    axes["bars"].set_title("probabilities")
     figure.suptitle(f"{title}: {best} ({probabilities[best]:.1%})")
     figure.set_layout_engine("constrained")
     return figure

@@ -301,8 +301,38 @@ def piece_scores(labels, stats, ink):
     return score
 
 
+def _ink_pieces(ink):
+    """Connected pieces of ink: (labels int32 (h, w), boxes [(x, y, w, h)], scores (count,)).
+
+    Label 0 is the paper. Raises NoDigitFound when there is no ink.
+    """
+    mask, _ = ink_mask(ink)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        raise NoDigitFound("no digit found (no ink stands out from the paper)")
+    return labels, [_component_box(stat) for stat in stats], piece_scores(labels, stats, ink)
+
+
+def _grow(start, candidates, belongs):
+    """The pieces reachable from `start` through steps where belongs(taken, other) holds."""
+    keep, frontier = {start}, [start]
+    while frontier:
+        taken = frontier.pop()
+        near = {label for label in candidates - keep if belongs(taken, label)}
+        keep |= near
+        frontier.extend(near)
+    return keep
+
+
+def _region(ink, mask):
+    """(mask bool (h, w), box (x, y, w, h), ink level) of the digit whose pixels are `mask`."""
+    ys, xs = np.nonzero(mask)
+    box = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+    return mask, box, float(np.median(ink[mask]))
+
+
 def find_digit(ink):
-    """Choose the ink pixels that form the digit.
+    """Choose the ink pixels that form the one digit of the photo.
 
     ink: float32 (h, w) >= 0 from ink_strength. Returns (mask bool (h, w), box (x, y, w, h),
     ink level float: the typical strength of the digit's strokes).
@@ -310,28 +340,14 @@ def find_digit(ink):
     The best-scoring piece of ink (piece_scores) is the digit's core; pieces near it (a
     pen-lifted stroke, the parts of a broken "4") join it; specks and far-off marks do not.
     """
-    mask, _ = ink_mask(ink)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    if count <= 1:
-        raise NoDigitFound("no digit found (no ink stands out from the paper)")
-    scores = piece_scores(labels, stats, ink)
+    labels, boxes, scores = _ink_pieces(ink)
     core = int(np.argmax(scores))
-    boxes = [_component_box(stat) for stat in stats]
     reach = MAX_PIECE_GAP * max(boxes[core][2], boxes[core][3])
-    candidates = {label for label in range(1, count) if scores[label] >= MIN_PIECE_SHARE * scores[core]}
-    # Grow from the core: a piece near any piece already taken belongs to the digit too, so a
-    # stroke broken in several places comes back whole.
-    keep, frontier = {core}, [core]
-    while frontier:
-        taken = frontier.pop()
-        near = {label for label in candidates - keep if _box_gap(boxes[taken], boxes[label]) <= reach}
-        keep |= near
-        frontier.extend(near)
-    digit_mask = np.isin(labels, sorted(keep))
-    ys, xs = np.nonzero(digit_mask)
-    box = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
-    ink_level = float(np.median(ink[digit_mask]))
-    return digit_mask, box, ink_level
+    candidates = {label for label in range(1, len(boxes)) if scores[label] >= MIN_PIECE_SHARE * scores[core]}
+    # A piece near any piece already taken belongs too, so a stroke broken in several places
+    # comes back whole.
+    pieces = _grow(core, candidates, lambda a, b: _box_gap(boxes[a], boxes[b]) <= reach)
+    return _region(ink, np.isin(labels, sorted(pieces)))
 
 
 def _component_box(stat):
@@ -354,16 +370,24 @@ def stroke_width(mask):
 
 
 def normalize_digit(rgb):
-    """Photo -> MNIST-like digit. rgb: float32 (h, w, 3) in [0, 1]. Returns Preprocessed.
+    """Photo of one digit -> MNIST-like digit. rgb: float32 (h, w, 3) in [0, 1].
 
-    Ink is measured against the local background, scaled so that its typical stroke is 1
-    (most of an MNIST stroke is fully white), cropped
-    to the digit's box, its strokes thickened or thinned towards MNIST's width, resized so
-    the longer side is 20 px, and shifted so its centre of mass is at MNIST's centre.
-    Raises NoDigitFound for a blank image.
+    Returns Preprocessed. Raises NoDigitFound for a blank image. See digit_image.
     """
     ink, dark_ink = ink_strength(to_gray(rgb))
     mask, box, ink_level = find_digit(ink)
+    return Preprocessed(digit_image(ink, mask, box, ink_level), rgb, mask, box, dark_ink)
+
+
+def digit_image(ink, mask, box, ink_level):
+    """Cut one digit out of the ink map and make it an MNIST 28x28.
+
+    ink: float32 (h, w) >= 0; mask: bool (h, w), the digit's pixels; box: its (x, y, w, h);
+    ink_level: the strength that counts as a full stroke. Returns float32 (28, 28) in [0, 1].
+    The ink is scaled so that its typical stroke is 1 (most of an MNIST stroke is fully
+    white), cropped to the box, its strokes thickened or thinned towards MNIST's width,
+    resized so the longer side is 20 px, and shifted so its centre of mass is at MNIST's.
+    """
     x, y, width, height = box
     # Keep the soft, anti-aliased edge of the strokes: the ink around the mask, not just in it.
     near_digit = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
@@ -371,8 +395,7 @@ def normalize_digit(rgb):
     crop = np.clip(crop / ink_level, 0.0, 1.0).astype(np.float32)
     scale = MNIST_BOX / max(width, height)
     crop = _match_stroke_width(crop, stroke_width(mask[y:y + height, x:x + width]), scale)
-    digit = _fit_box(crop)
-    return Preprocessed(_centre_by_mass(digit), rgb, mask, box, dark_ink)
+    return _centre_by_mass(_fit_box(crop))
 
 
 def _match_stroke_width(crop, width, scale):

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from .model import IMAGE_SIZE, build_mlp, compile_model, import_keras
+from .model import ARCHITECTURES, IMAGE_SIZE, compile_model, import_keras
 
 VALIDATION_SIZE = 5000
 PEAK_LEARNING_RATE = 1e-3
@@ -21,6 +21,10 @@ MAX_SHIFT_PIXELS = 2.0
 # Share of images whose strokes are made one pixel thicker / thinner.
 THICKEN_SHARE = 0.15
 THIN_SHARE = 0.15
+# Share of images slightly blurred (a photo a little out of focus, a soft pencil line), and
+# the largest standard deviation of pixel noise added to every image.
+BLUR_SHARE = 0.2
+MAX_NOISE = 0.05
 
 
 def split_validation(images, labels, seed, size=VALIDATION_SIZE):
@@ -65,8 +69,12 @@ def _inverse_affine_transforms(tf, count, seed):
     return tf.stack([i00, i01, offset_x, i10, i11, offset_y, zeros, zeros], axis=1)
 
 
+_GAUSSIAN_3X3 = np.outer([1, 2, 1], [1, 2, 1]).astype(np.float32) / 16
+
+
 def augment_batch(images, seed):
-    """Randomly distort a batch: affine warp, then thicker or thinner strokes for some.
+    """Randomly distort a batch: affine warp, thicker or thinner strokes or blur for some,
+    and a little pixel noise.
 
     images: float32 (B, 28, 28) in [0, 1]; seed: int32/int64 tensor of shape (2,).
     Returns float32 (B, 28, 28) in [0, 1].
@@ -90,6 +98,17 @@ def augment_batch(images, seed):
     )
     stack = tf.where(choice < THICKEN_SHARE, thick, stack)
     stack = tf.where(choice > 1.0 - THIN_SHARE, thin, stack)
+    blur_kernel = tf.constant(_GAUSSIAN_3X3[:, :, None, None], tf.float32)
+    blurred = tf.nn.conv2d(stack, blur_kernel, strides=1, padding="SAME")
+    blur_choice = tf.random.stateless_uniform(
+        [count, 1, 1, 1], tf.random.experimental.stateless_fold_in(seed, 100)
+    )
+    stack = tf.where(blur_choice < BLUR_SHARE, blurred, stack)
+    noise_level = tf.random.stateless_uniform(
+        [count, 1, 1, 1], tf.random.experimental.stateless_fold_in(seed, 101), 0.0, MAX_NOISE
+    )
+    noise = tf.random.stateless_normal(tf.shape(stack), tf.random.experimental.stateless_fold_in(seed, 102))
+    stack = tf.clip_by_value(stack + noise_level * noise, 0.0, 1.0)
     return stack[..., 0]
 
 
@@ -114,8 +133,8 @@ def training_dataset(images, labels, batch_size, epochs, seed):
     return dataset.map(augment).prefetch(tf.data.AUTOTUNE)
 
 
-def train(train_data, test_data, epochs, batch_size, seed, verbose=1):
-    """Train the card's MLP on MNIST; return (model, report).
+def train(train_data, test_data, epochs, batch_size, seed, arch="mlp", verbose=1):
+    """Train a model (`arch`: "mlp", the card's, or "cnn") on MNIST; return (model, report).
 
     train_data, test_data: (images uint8 (N, 28, 28), labels uint8 (N,)).
     report: history per epoch, epoch seconds, total seconds, test loss and accuracy.
@@ -130,7 +149,7 @@ def train(train_data, test_data, epochs, batch_size, seed, verbose=1):
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=PEAK_LEARNING_RATE, decay_steps=steps_per_epoch * epochs, alpha=0.01
     )
-    model = compile_model(build_mlp(), schedule)
+    model = compile_model(ARCHITECTURES[arch](), schedule)
     epoch_starts, epoch_seconds = [], []
     timer = keras.callbacks.LambdaCallback(
         on_epoch_begin=lambda epoch, logs: epoch_starts.append(time.perf_counter()),
@@ -143,6 +162,7 @@ def train(train_data, test_data, epochs, batch_size, seed, verbose=1):
         steps_per_epoch=steps_per_epoch,
         validation_data=(to_model_input(x_val), y_val.astype(np.int32)),
         callbacks=[timer],
+        shuffle=False,  # the dataset shuffles itself, reproducibly
         verbose=verbose,
     )
     train_seconds = time.perf_counter() - started
