@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import run_cli, sample_images
+from digitreader.model import MODEL_PATHS
 
 NO_DISPLAY = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "MPLBACKEND": ""}
 
@@ -55,6 +56,24 @@ def test_save_figure_writes_one_file_per_image(tmp_path):
     assert written == sorted(f"fig-{p.stem}.png" for p in samples)
     image = cv2.imread(str(tmp_path / written[0]))
     assert image is not None and image.shape[1] > image.shape[0] > 200
+
+
+def test_steps_adds_the_ink_mask_panel(tmp_path):
+    sample = sample_images()[0]
+    widths = {}
+    for flags in ([], ["--steps"]):
+        path = tmp_path / f"fig{len(flags)}.png"
+        assert run_cli("main.py", *flags, "--save-figure", path, sample).returncode == 0
+        widths[len(flags)] = cv2.imread(str(path)).shape[1]
+    assert widths[1] > widths[0] * 1.2
+
+
+def test_the_convnet_model_can_be_chosen():
+    samples = sample_images()
+    result = run_cli("main.py", "--json", "--model", MODEL_PATHS["cnn"], *samples)
+    assert result.returncode == 0, result.stderr
+    digits = [record["digit"] for record in json_lines(result.stdout)]
+    assert digits == [int(path.name[0]) for path in samples]
 
 
 @pytest.fixture(scope="module")

@@ -5,15 +5,22 @@ import json
 import numpy as np
 import pytest
 
-from digitreader.model import DEFAULT_MODEL_PATH, build_mlp, load_model
+from digitreader.model import DEFAULT_MODEL_PATH, MODEL_PATHS, build_mlp, load_model
 from digitreader.predict import predict_probabilities
 
-REQUIRED_TEST_ACCURACY = 0.985
+REQUIRED_TEST_ACCURACY = {"mlp": 0.985, "cnn": 0.994}
 
 
 @pytest.fixture(scope="module")
 def shipped_model():
     return load_model(DEFAULT_MODEL_PATH)
+
+
+def mnist_accuracy(model, mnist_test_set):
+    images, labels = mnist_test_set
+    probabilities = predict_probabilities(model, images.astype(np.float32) / 255.0)
+    assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
+    return float((probabilities.argmax(axis=1) == labels).mean())
 
 
 def architecture(model):
@@ -41,19 +48,27 @@ def test_shipped_model_is_compiled_as_the_card(shipped_model):
     assert "accuracy" in config
 
 
-def test_shipped_model_reaches_the_required_mnist_test_accuracy(shipped_model, mnist_test_set):
-    images, labels = mnist_test_set
-    probabilities = predict_probabilities(shipped_model, images.astype(np.float32) / 255.0)
-    accuracy = float((probabilities.argmax(axis=1) == labels).mean())
-    print(f"shipped model: MNIST test accuracy {accuracy:.4f} on {len(labels)} images")
-    assert accuracy >= REQUIRED_TEST_ACCURACY
-    assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
+@pytest.mark.parametrize("arch", sorted(MODEL_PATHS))
+def test_shipped_models_reach_the_required_mnist_test_accuracy(arch, mnist_test_set):
+    model = load_model(MODEL_PATHS[arch])
+    accuracy = mnist_accuracy(model, mnist_test_set)
+    print(f"shipped {arch}: MNIST test accuracy {accuracy:.4f}")
+    assert accuracy >= REQUIRED_TEST_ACCURACY[arch]
 
 
-def test_training_record_matches_the_shipped_model(shipped_model, mnist_test_set, mnist_file):
+def test_the_convnet_takes_and_gives_what_the_mlp_does():
+    model = load_model(MODEL_PATHS["cnn"])
+    assert any(type(layer).__name__ == "Conv2D" for layer in model.layers)
+    assert tuple(model.input_shape) == (None, 28, 28) and model.output_shape == (None, 10)
+    assert type(model.optimizer).__name__ == "Adam"
+
+
+@pytest.mark.parametrize("arch", sorted(MODEL_PATHS))
+def test_training_records_match_the_shipped_models(arch, mnist_file):
     from digitreader.data import file_sha256
 
-    record = json.loads(DEFAULT_MODEL_PATH.with_suffix(".json").read_text())
-    assert record["test_accuracy"] >= REQUIRED_TEST_ACCURACY
+    record = json.loads(MODEL_PATHS[arch].with_suffix(".json").read_text())
+    assert record["arch"] == arch
+    assert record["test_accuracy"] >= REQUIRED_TEST_ACCURACY[arch]
     assert record["data_sha256"] == file_sha256(mnist_file)
     assert len(record["history"]["val_accuracy"]) == record["epochs"]
