@@ -1,4 +1,4 @@
-"""Read handwritten digits from photos: print each digit and show what the model saw.
+"""Read handwritten digits and numbers from photos: print them and show what the model saw.
 
     python main.py samples/3_shadow.jpg
 """
@@ -9,26 +9,30 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
 from digitreader.model import DEFAULT_MODEL_PATH, ModelFileError, check_model_file  # noqa: E402
-from digitreader.preprocess import ImageError, preprocess_file  # noqa: E402
-from digitreader.predict import as_json_record, describe  # noqa: E402
+from digitreader.preprocess import ImageError, normalize_digits, read_photo  # noqa: E402
+from digitreader.predict import describe_number, number_json_record  # noqa: E402
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description="Read the handwritten digit in each photo: prints the digit, its "
-        "confidence and the next two candidates, and shows the photo, the 28x28 image the "
-        "model saw and the ten probabilities.",
+        description="Read the handwritten digit (or number) in each photo: prints the digit, "
+        "its confidence and the next two candidates (for a number: its digits, left to right, "
+        "each with its confidence), and shows the photo, the 28x28 images the model saw and "
+        "the probabilities.",
     )
     parser.add_argument("images", nargs="+", metavar="IMAGE",
-                        help="photo or scan of one handwritten digit (PNG, JPEG, ...)")
+                        help="photo or scan of a handwritten digit or number (PNG, JPEG, ...)")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH, metavar="PATH",
                         help="Keras model file to use (default models/mnist_mlp.keras)")
     parser.add_argument("--json", action="store_true",
-                        help="print one JSON object per image (file, digit, confidence, "
-                        "probabilities) and nothing else on stdout; opens no window")
+                        help="print one JSON object per image (file, number, and per digit its "
+                        "box, digit, confidence, probabilities; for a single digit also digit, "
+                        "confidence, probabilities) and nothing else on stdout; opens no window")
     parser.add_argument("--no-show", action="store_true", help="do not open a figure window")
     parser.add_argument("--steps", action="store_true",
                         help="also show the preprocessing steps: the ink mask and the box "
@@ -78,10 +82,11 @@ def main(argv=None):
         return 1
 
     failures = 0
-    readable = []  # (path, Preprocessed)
+    readable = []  # (path, [Preprocessed per digit, left to right], file pixels per photo pixel)
     for path in args.images:
         try:
-            readable.append((path, preprocess_file(path)))
+            photo, scale = read_photo(path)
+            readable.append((path, normalize_digits(photo), scale))
         except ImageError as error:
             print(f"error: {path}: {error}", file=sys.stderr)
             failures += 1
@@ -96,9 +101,16 @@ def main(argv=None):
     except ModelFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    probabilities = predict_probabilities(model, [item.digit for _, item in readable])
-    for (path, _), row in zip(readable, probabilities):
-        print(json.dumps(as_json_record(path, row)) if args.json else describe(path, row))
+    # One batch for every digit of every image: the model's fixed cost is paid once.
+    flat = predict_probabilities(model, [item.digit for _, digits, _ in readable for item in digits])
+    ends = np.cumsum([len(digits) for _, digits, _ in readable])
+    probabilities = np.split(flat, ends[:-1])
+    for (path, digits, scale), rows in zip(readable, probabilities):
+        if args.json:
+            boxes = [[value * scale for value in item.box] for item in digits]
+            print(json.dumps(number_json_record(path, rows, boxes)))
+        else:
+            print(describe_number(path, rows))
 
     show = not (args.json or args.no_show)
     if show and not display_available():
@@ -116,15 +128,18 @@ def draw_figures(args, readable, probabilities, show):
     from matplotlib.figure import Figure
 
     from digitreader.atomic import write_atomic
-    from digitreader.plots import draw_prediction
+    from digitreader.plots import draw_number, draw_prediction
 
     if show:
         import matplotlib.pyplot as plt
-    paths = figure_paths(args.save_figure, [path for path, _ in readable]) if args.save_figure else []
+    paths = figure_paths(args.save_figure, [path for path, _, _ in readable]) if args.save_figure else []
     failures = 0
-    for index, ((path, item), row) in enumerate(zip(readable, probabilities)):
+    for index, ((path, digits, _), rows) in enumerate(zip(readable, probabilities)):
         figure = plt.figure() if show else Figure()
-        draw_prediction(figure, Path(path).name, item, row, steps=args.steps)
+        if len(digits) == 1:
+            draw_prediction(figure, Path(path).name, digits[0], rows[0], steps=args.steps)
+        else:
+            draw_number(figure, Path(path).name, digits, rows, steps=args.steps)
         if paths:
             try:
                 write_atomic(figure.savefig, paths[index])

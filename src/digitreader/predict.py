@@ -32,3 +32,30 @@ def as_json_record(name, probabilities):
         "confidence": round(float(probabilities[digit]), 6),
         "probabilities": [round(float(p), 6) for p in probabilities],
     }
+
+
+def describe_number(name, rows):
+    """One line for the digits of one image, left to right.
+
+    rows: (n, 10) probabilities, one row per digit. One digit reads as `describe`; several as
+    `name: 2026  (2: 99%, 0: 98%, 2: 97%, 6: 95%)`.
+    """
+    if len(rows) == 1:
+        return describe(name, rows[0])
+    best = [int(np.argmax(row)) for row in rows]
+    shares = ", ".join(f"{digit}: {row[digit]:.0%}" for digit, row in zip(best, rows))
+    return f"{name}: {''.join(map(str, best))}  ({shares})"
+
+
+def number_json_record(name, rows, boxes):
+    """The --json object for one image: file, number, and per digit its box in the photo
+    ([x, y, width, height] in the file's pixels), digit, confidence and probabilities. With
+    one digit, also that digit's digit, confidence and probabilities at the top level."""
+    digits = [{**as_json_record(name, row), "box": [int(round(v)) for v in box]}
+              for row, box in zip(rows, boxes)]
+    for digit in digits:
+        del digit["file"]
+    record = {"file": str(name), "number": "".join(str(d["digit"]) for d in digits), "digits": digits}
+    if len(digits) == 1:
+        record = {**as_json_record(name, rows[0]), **record}
+    return record

@@ -45,6 +45,16 @@ BORDER_CONTACT_PENALTY = 8.0
 LINE_MIN_EXTENT = 0.4
 LINE_MAX_THINNESS = 0.03
 LINE_PENALTY = 0.1
+# Digits of a number: neighbours at most this many digit heights apart; a piece whose
+# longer side is under this share of the largest piece's is part of a digit, not one; a
+# piece wider than TOUCHING_ASPECT times the line's digit height is digits that touch,
+# each about TYPICAL_DIGIT_ASPECT times as wide as tall.
+NUMBER_MAX_GAP = 1.2
+MIN_DIGIT_EXTENT_SHARE = 0.6
+TOUCHING_ASPECT = 1.35
+# Two tall pieces overlapping over this share of the narrower one's columns are one digit.
+SAME_DIGIT_OVERLAP = 0.5
+TYPICAL_DIGIT_ASPECT = 0.7
 # Ruled lines: at least this share of the image long, at most this share of it thick.
 RULE_MIN_LENGTH = 0.6
 RULE_MAX_THICKNESS = 0.006
@@ -92,6 +102,11 @@ def read_image(path, max_side=WORKING_MAX_SIDE):
     Raises ImageError with a one-line reason (without the path) for anything that is not a
     readable image.
     """
+    return read_photo(path, max_side)[0]
+
+
+def read_photo(path, max_side=WORKING_MAX_SIDE):
+    """read_image, and the scale: the file's pixels per pixel of the returned image."""
     path = Path(path)
     if not path.exists():
         raise ImageError("no such file")
@@ -101,25 +116,33 @@ def read_image(path, max_side=WORKING_MAX_SIDE):
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as error:
         raise ImageError(f"cannot read: {error.strerror or error}") from None
-    return decode_image(data.tobytes(), max_side)
+    return decode_photo(data.tobytes(), max_side)
 
 
 def decode_image(data, max_side=WORKING_MAX_SIDE):
     """Decode image bytes (a file's content or an upload); see read_image."""
+    return decode_photo(data, max_side)[0]
+
+
+def decode_photo(data, max_side=WORKING_MAX_SIDE):
+    """decode_image, and the scale: the original's pixels per pixel of the returned image."""
     if len(data) == 0:
         raise ImageError("empty file")
     if data.startswith(_PNG_MAGIC) and _PNG_END not in data[-64:]:
         raise ImageError("PNG file is truncated (no IEND chunk)")
+    original_side = None
     # libpng and libjpeg print their own complaints about damaged files; ours say it in one line.
     with native_stderr_silenced():
         if data.startswith(_JPEG_MAGIC):
             image = _decode_jpeg(data, max_side)
+            original_side = max(_jpeg_size(data) or (0,))
         else:
             image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None or image.size == 0:
         raise ImageError("not an image OpenCV can read (unknown format or damaged file)")
+    original_side = original_side or max(image.shape[:2])
     image = _shrink(image, max_side)
-    return _to_rgb_on_white(image)
+    return _to_rgb_on_white(image), original_side / max(image.shape[:2])
 
 
 def _decode_jpeg(data, max_side):
@@ -358,6 +381,91 @@ def find_digit(ink):
     return _region(ink, np.isin(labels, sorted(pieces)))
 
 
+def find_digits(ink):
+    """Find the digits of a written number, left to right.
+
+    ink: float32 (h, w) >= 0 from ink_strength. Returns a list of (mask, box, ink level) as
+    find_digit gives for one digit. Raises NoDigitFound when nothing stands out.
+    The line of writing grows sideways from the best piece of ink to pieces beside it (so a
+    slightly sloping line is followed step by step). Each tall piece is a digit; short pieces
+    near one belong to it, far from all they are specks; a piece much wider than tall is
+    digits that touch, cut where the ink is thinnest.
+    """
+    labels, boxes, scores = _ink_pieces(ink)
+    core = int(np.argmax(scores))
+    candidates = {label for label in range(1, len(boxes)) if scores[label] >= MIN_PIECE_SHARE * scores[core]}
+    core_reach = MAX_PIECE_GAP * max(boxes[core][2], boxes[core][3])
+
+    def on_the_line(a, b):
+        side_by_side = _overlap(boxes[a], boxes[b], axis=1) >= 0.3
+        gap = max(boxes[a][0], boxes[b][0]) - min(boxes[a][0] + boxes[a][2], boxes[b][0] + boxes[b][2])
+        return (side_by_side and gap <= NUMBER_MAX_GAP * max(boxes[a][3], boxes[b][3])) or \
+            _box_gap(boxes[a], boxes[b]) <= core_reach
+
+    line = _grow(core, candidates, on_the_line)
+    # MNIST scales a digit's longer side, so a digit is big in extent, if not always tall.
+    extent = {label: max(boxes[label][2], boxes[label][3]) for label in line}
+    largest = max(extent.values())
+    big = sorted((label for label in line if extent[label] >= MIN_DIGIT_EXTENT_SHARE * largest),
+                 key=lambda label: boxes[label][0])
+    # Big pieces are digits, unless one lies mostly over another's columns: then they are
+    # two parts of one digit (a broken "4", a pen-lifted stroke).
+    groups = []
+    for label in big:
+        host = next((g for g in groups if any(_overlap(boxes[label], boxes[o], axis=0) >= SAME_DIGIT_OVERLAP
+                                              for o in g)), None)
+        if host is None:
+            groups.append({label})
+        else:
+            host.add(label)
+    # Small pieces are fragments (the flag of a "5", a broken stroke): they join the nearest
+    # digit, or are specks when far from all.
+    for label in line:
+        if label in big:
+            continue
+        gaps = [min(_box_gap(boxes[label], boxes[member]) for member in group) for group in groups]
+        if min(gaps) <= MAX_PIECE_GAP * largest:
+            groups[int(np.argmin(gaps))].add(label)
+    regions = [_region(ink, np.isin(labels, sorted(group))) for group in groups]
+    typical_height = float(np.median([box[3] for _, box, _ in regions]))
+    digits = []
+    for group, (mask, box, level) in zip(groups, regions):
+        # Digits that touch are one piece of ink much wider than the line's digits are tall.
+        touching = len(group) == 1 and box[2] > TOUCHING_ASPECT * typical_height
+        digits.extend(_split_touching(ink, mask, box) if touching else [(mask, box, level)])
+    return sorted(digits, key=lambda region: region[1][0])
+
+
+def _split_touching(ink, mask, box):
+    """Cut a group of touching digits at the columns where it has least ink."""
+    x, y, width, height = box
+    count = max(2, round(width / (TYPICAL_DIGIT_ASPECT * height)))
+    column_ink = mask[y:y + height, x:x + width].sum(axis=0)
+    cuts = [0]
+    for index in range(1, count):
+        expected = index * width // count
+        window = max(1, width // (4 * count))
+        low, high = max(cuts[-1] + 1, expected - window), min(width - 1, expected + window)
+        cuts.append(low + int(np.argmin(column_ink[low:high + 1])) if high >= low else expected)
+    cuts.append(width)
+    pieces = []
+    for start, end in zip(cuts, cuts[1:]):
+        part = mask.copy()
+        part[:, :x + start] = False
+        part[:, x + end:] = False
+        if part.any():
+            pieces.append(_region(ink, part))
+    return pieces
+
+
+def _overlap(first, second, axis):
+    """Overlap of two (x, y, w, h) boxes along x (axis 0) or y (axis 1), as a share of the
+    shorter of the two extents."""
+    start = max(first[axis], second[axis])
+    end = min(first[axis] + first[axis + 2], second[axis] + second[axis + 2])
+    return max(0, end - start) / max(1, min(first[axis + 2], second[axis + 2]))
+
+
 def _component_box(stat):
     return (int(stat[cv2.CC_STAT_LEFT]), int(stat[cv2.CC_STAT_TOP]),
             int(stat[cv2.CC_STAT_WIDTH]), int(stat[cv2.CC_STAT_HEIGHT]))
@@ -385,6 +493,17 @@ def normalize_digit(rgb):
     ink, dark_ink = ink_strength(to_gray(rgb))
     mask, box, ink_level = find_digit(ink)
     return Preprocessed(digit_image(ink, mask, box, ink_level), rgb, mask, box, dark_ink)
+
+
+def normalize_digits(rgb):
+    """Photo of a number (or of one digit) -> its digits, left to right.
+
+    rgb: float32 (h, w, 3) in [0, 1]. Returns a list of Preprocessed, one per digit, each
+    normalised exactly as normalize_digit does. Raises NoDigitFound for a blank image.
+    """
+    ink, dark_ink = ink_strength(to_gray(rgb))
+    return [Preprocessed(digit_image(ink, mask, box, level), rgb, mask, box, dark_ink)
+            for mask, box, level in find_digits(ink)]
 
 
 def digit_image(ink, mask, box, ink_level):
