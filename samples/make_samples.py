@@ -2,7 +2,8 @@
 
 Every digit is drawn here from a hand-designed pen path (nothing comes from MNIST), then given
 the faults of a phone photo of paper: grey paper, uneven light, shadow, texture, JPEG, a small
-or off-centre digit. The seed is fixed, so every run writes the same images.
+or off-centre digit. The numbers (file names start with the number) are digits drawn side by
+side. The seed is fixed, so every run writes the same images.
 
     python samples/make_samples.py
 """
@@ -51,6 +52,7 @@ PENS = {
     "marker": (.17, (30, 30, 30), 0),
     "pencil": (.11, (90, 88, 85), .3),
     "ballpoint": (.095, (130, 55, 30), .15),
+    "fine ballpoint": (.045, (130, 55, 30), .15),
     "chalk": (.13, (225, 230, 230), .25),
 }
 
@@ -76,6 +78,20 @@ SAMPLES = [
     ("9_ballpoint_tilted.jpg", "9", "ballpoint", (800, 800), 420, (.4, .45), -10,
      dict(paper=215, gradient=.3, noise=5)),
 ]
+
+# Whole numbers: as SAMPLES, but with the pen paths of the digits left to right, the rotation
+# turning the whole line, and more effects: gap (between digits, share of the digit height), note
+# (BGR colour, side as share of the image height, rotation: a sticky note on a desk of the paper
+# tone), rules (spacing px of ruled lines, with a margin line).
+NUMBERS = [
+    ("2026_sticky_note.jpg", ("2", "0", "2", "6"), "felt", (1200, 900), 200, (.5, .5), 3,
+     dict(paper=150, note=((95, 222, 248), .9, -3), gradient=.25, noise=4)),
+    ("4175_lined_paper.jpg", ("4_open", "1", "7", "5"), "fine ballpoint", (1200, 900), 140,
+     (.5, .52), 4, dict(paper=240, rules=40, gradient=.3, shadow=.15, noise=4)),
+    ("308_marker.png", ("3", "0", "8"), "marker", (900, 500), 260, (.5, .5), 0,
+     dict(paper=245, gap=.17, texture=1, noise=0)),
+]
+RULE_BLUE, MARGIN_RED = (235, 205, 170), (140, 140, 225)  # BGR
 
 
 def smooth(points):
@@ -124,6 +140,27 @@ def ink_mask(path, pen_width, height, angle, rng):
     return cv2.resize(canvas, (new_w, height), interpolation=cv2.INTER_AREA) / 255.0
 
 
+def number_mask(paths, pen_width, height, angle, gap, rng):
+    """Ink coverage 0..1 of digits written side by side on a line turned by `angle` degrees."""
+    digits = [ink_mask(path, pen_width, round(height * rng.uniform(.92, 1.08)),
+                       rng.uniform(-3, 3), rng) for path in paths]
+    drops = np.round(height * rng.uniform(-.04, .04, len(digits))).astype(int)  # baseline jitter
+    lefts = np.cumsum([0] + [d.shape[1] + round(height * rng.uniform(gap - .05, gap + .05))
+                             for d in digits[:-1]])
+    base = max(d.shape[0] for d in digits) + drops.max()
+    line = np.zeros((base + height // 2, lefts[-1] + digits[-1].shape[1] + height))
+    for digit, left, drop in zip(digits, lefts + height // 2, drops):
+        dh, dw = digit.shape
+        line[base - drop - dh:base - drop, left:left + dw] = digit
+    # Turn about the centre into a canvas big enough for the turned line, then crop to the ink.
+    h, w = line.shape
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1)
+    turn[:, 2] += w // 2, w // 2
+    line = cv2.warpAffine(line, turn, (2 * w, h + w))
+    ys, xs = np.nonzero(line > .01)
+    return line[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
 def blurred_noise(shape, sigma, rng):
     """Unit-variance noise with features about `sigma` px wide: paper fibres, ink patchiness."""
     noise = cv2.GaussianBlur(rng.normal(0, 1, shape), (0, 0), sigma)
@@ -152,7 +189,10 @@ def render(path, pen, size, height, centre, angle, fx, rng):
     """One sample image: the digit inked on paper, then photographed (or RGBA if transparent)."""
     width, ink, grain = PENS[pen]
     w, h = size
-    mask = ink_mask(path, width, height, angle, rng)
+    if isinstance(path, str):
+        mask = ink_mask(path, width, height, angle, rng)
+    else:
+        mask = number_mask(path, width, height, angle, fx.get("gap", .25), rng)
     if grain:  # pencil and chalk leave ink only on the paper's raised grain
         mask *= np.clip(1 - grain * (.5 + .5 * blurred_noise(mask.shape, 1.5, rng)), 0, 1)
     alpha = np.zeros((h, w))
@@ -164,6 +204,17 @@ def render(path, pen, size, height, centre, angle, fx, rng):
     tone = fx.get("paper", 232)
     paper = tone + fx.get("texture", 3) * blurred_noise((h, w), 2, rng)
     paper = paper[..., None] * np.array([.97, 1.0, 1.02])  # slightly warm paper
+    if fx.get("note"):  # a sticky note lying turned on the desk
+        colour, share, turn = fx["note"]
+        corners = cv2.boxPoints(((w / 2, h / 2), (share * h, share * h), turn))
+        note = cv2.fillConvexPoly(np.zeros((h, w)), np.round(corners).astype(np.int32), 1)
+        note = cv2.GaussianBlur(note, (0, 0), 1)[..., None]
+        paper = paper * (1 - note) + paper / tone * np.array(colour) * note
+    if fx.get("rules"):  # printed blue ruled lines and a red margin line
+        rules = [((0, y), (w, y), RULE_BLUE) for y in range(fx["rules"], h, fx["rules"])]
+        for start, end, colour in rules + [((w // 8, 0), (w // 8, h), MARGIN_RED)]:
+            line = cv2.line(np.zeros((h, w)), start, end, 1, 2, cv2.LINE_AA)[..., None]
+            paper *= 1 - line * (1 - np.array(colour) / 255)  # printing ink darkens the paper
     photo = paper * (1 - alpha[..., None]) + np.array(ink) * alpha[..., None]
     photo *= light_field(w, h, fx, rng)[..., None]
     photo += rng.normal(0, fx.get("noise", 1.5), photo.shape)  # camera sensor noise
@@ -172,9 +223,10 @@ def render(path, pen, size, height, centre, angle, fx, rng):
 
 
 def main():
-    rng = np.random.default_rng(SEED)
-    for name, *spec in SAMPLES:
-        image = render(*spec, rng)
+    # The numbers draw from a random generator of their own: the digits' images stay the same.
+    rng, number_rng = np.random.default_rng(SEED), np.random.default_rng(SEED + 1)
+    for name, *spec in [(*sample, rng) for sample in SAMPLES] + [(*n, number_rng) for n in NUMBERS]:
+        image = render(*spec)
         params = [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY] if name.endswith(".jpg") else []
         ok, data = cv2.imencode(Path(name).suffix, image, params)
         assert ok, name

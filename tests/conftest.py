@@ -34,7 +34,7 @@ def mnist_test_set(mnist_file):
 
 
 def sample_images():
-    """The sample photos; each name starts with its true digit."""
+    """The sample photos; each name starts with what is written in it (a digit or a number)."""
     return sorted(p for p in SAMPLES.iterdir() if p.suffix.lower() in {".png", ".jpg", ".jpeg"})
 
 

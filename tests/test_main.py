@@ -17,18 +17,24 @@ def json_lines(stdout):
 
 
 def test_every_sample_is_read_right():
+    """Each sample's name starts with what is written in it: a digit, or a number."""
     samples = sample_images()
-    assert {path.name[0] for path in samples} == set("0123456789"), "a sample per digit"
+    labels = [path.name.split("_")[0] for path in samples]
+    assert {label for label in labels if len(label) == 1} == set("0123456789"), "a sample per digit"
     result = run_cli("main.py", "--json", *samples)
     assert result.returncode == 0, result.stderr
     records = json_lines(result.stdout)
     assert [r["file"] for r in records] == [str(p) for p in samples]
-    for record in records:
-        name = record["file"].rsplit("/", 1)[-1]
-        assert record["digit"] == int(name[0]), f"{name} read as {record['digit']}"
-        assert len(record["probabilities"]) == 10
-        assert sum(record["probabilities"]) == pytest.approx(1.0, abs=1e-3)
-        assert record["confidence"] == max(record["probabilities"])
+    for label, record in zip(labels, records):
+        assert record["number"] == label, f"{record['file']} read as {record['number']}"
+        assert [d["digit"] for d in record["digits"]] == [int(c) for c in label]
+        for digit in record["digits"]:
+            assert len(digit["probabilities"]) == 10
+            assert sum(digit["probabilities"]) == pytest.approx(1.0, abs=1e-3)
+            assert digit["confidence"] == max(digit["probabilities"])
+        if len(label) == 1:  # a single digit reads as before, at the top level
+            assert record["digit"] == int(label)
+            assert record["probabilities"] == record["digits"][0]["probabilities"]
 
 
 def test_plain_output_is_one_line_per_image_with_two_runners_up():
@@ -72,8 +78,8 @@ def test_the_convnet_model_can_be_chosen():
     samples = sample_images()
     result = run_cli("main.py", "--json", "--model", MODEL_PATHS["cnn"], *samples)
     assert result.returncode == 0, result.stderr
-    digits = [record["digit"] for record in json_lines(result.stdout)]
-    assert digits == [int(path.name[0]) for path in samples]
+    numbers = [record["number"] for record in json_lines(result.stdout)]
+    assert numbers == [path.name.split("_")[0] for path in samples]
 
 
 @pytest.fixture(scope="module")
