@@ -1,0 +1,178 @@
+"""The drawing pad: a small Flask app that reads digits drawn in the browser or uploaded.
+
+    GET  /             the page (static/index.html, with its script and styles; nothing external)
+    POST /api/predict  an image -> JSON: digit, confidence, the ten probabilities, the 28x28
+
+The image may come as JSON {"image": "data:image/png;base64,..."} (as the page sends its
+canvas), as a multipart upload in the field "image" (as the page sends a photo), or as a raw
+body with Content-Type image/* (handy with curl). It goes through the same preprocessing and
+model as main.py. Bad requests get a 4xx with {"error": "..."}; the server keeps serving.
+"""
+
+import base64
+import binascii
+import json
+import socket
+import threading
+from pathlib import Path
+
+import numpy as np
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import (BadRequest, HTTPException, RequestEntityTooLarge,
+                                 UnsupportedMediaType)
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from .model import load_model
+from .predict import as_json_record, predict_probabilities
+from .preprocess import MNIST_SIZE, ImageError, NoDigitFound, decode_image, normalize_digit
+
+STATIC_FOLDER = Path(__file__).resolve().parent / "static"
+HOST = "127.0.0.1"
+LISTEN_BACKLOG = 128  # connections waiting to be accepted; a burst beyond it is refused
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Below this probability for the top digit the page says "not sure" instead of naming it.
+LOW_CONFIDENCE = 0.6
+UPLOAD_FIELD = "image"
+# Everything the page uses comes from this server: no CDN, no web fonts, works offline.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def create_app(model_path):
+    """The Flask app, with the Keras model at `model_path` loaded once, now.
+
+    Raises ModelFileError when the model cannot be loaded.
+    """
+    model = load_model(model_path)
+    # The first call of a Keras model builds its graph (hundreds of ms); pay that here,
+    # not in the user's first prediction.
+    predict_probabilities(model, np.zeros((1, MNIST_SIZE, MNIST_SIZE), np.float32))
+    # One request at a time through decoding and the model: decode_image silences libpng by
+    # swapping the process-wide stderr descriptor, which two threads would tangle, and one
+    # Keras model is not meant to be called from several threads at once. A prediction
+    # takes milliseconds, so waiting in turn costs little.
+    pipeline_lock = threading.Lock()
+
+    app = Flask(__name__, static_folder=str(STATIC_FOLDER), static_url_path="/static")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
+
+    @app.get("/")
+    def index():
+        return app.send_static_file("index.html")
+
+    @app.post("/api/predict")
+    def predict():
+        name, data = image_from_request()
+        with pipeline_lock:
+            try:
+                preprocessed = normalize_digit(decode_image(data))
+            except NoDigitFound as error:
+                return jsonify(no_digit_answer(name, str(error)))
+            except ImageError as error:
+                raise BadRequest(f"not a usable image: {error}") from None
+            probabilities = predict_probabilities(model, preprocessed.digit[None])[0]
+        return jsonify(prediction_answer(name, probabilities, preprocessed.digit))
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error):
+        return jsonify(error=f"upload too large: the limit is {MAX_UPLOAD_BYTES // 2**20} MB"), 413
+
+    @app.errorhandler(HTTPException)
+    def http_error_as_json(error):
+        response = jsonify(error=error.description)
+        response.status_code = error.code
+        return response
+
+    @app.after_request
+    def security_headers(response):
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    return app
+
+
+def image_from_request():
+    """(name, image bytes) from the current request; raises a 4xx HTTPException for bad ones.
+
+    Reading the body raises 413 beyond MAX_CONTENT_LENGTH (Flask checks it).
+    """
+    content_type = request.mimetype
+    if content_type.startswith("image/"):
+        return "image", request.get_data()
+    if content_type == "multipart/form-data":
+        upload = request.files.get(UPLOAD_FIELD)
+        if upload is None:
+            raise BadRequest(f'no file in the form field "{UPLOAD_FIELD}"')
+        return upload.filename or "upload", upload.read()
+    if content_type == "application/json":
+        return "image", image_from_json(request.get_data())
+    raise UnsupportedMediaType(
+        f"unsupported content type {content_type or '(none)'}: send an image/* body, a "
+        f'multipart form with the file in "{UPLOAD_FIELD}", or JSON {{"image": "data:..."}}'
+    )
+
+
+def image_from_json(body):
+    """The bytes of {"image": "<base64 or data: URL>"}; raises BadRequest for anything else."""
+    try:
+        payload = json.loads(body)
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError both are
+        raise BadRequest(f"malformed JSON: {error}") from None
+    encoded = payload.get("image") if isinstance(payload, dict) else None
+    if not isinstance(encoded, str):
+        raise BadRequest('JSON must be an object like {"image": "data:image/png;base64,..."}')
+    if encoded.startswith("data:"):
+        header, _, encoded = encoded.partition(",")
+        if not header.endswith(";base64"):
+            raise BadRequest("the data: URL in \"image\" must be base64-encoded")
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequest('"image" is not valid base64') from None
+
+
+def prediction_answer(name, probabilities, digit_image):
+    """The JSON answer for a digit found: main.py's --json record, plus what the page shows.
+
+    sure: whether the top probability reaches LOW_CONFIDENCE; message: one line for people;
+    processed: the 28x28 the model saw as 28 rows of 0..255 (white digit on black).
+    """
+    answer = as_json_record(name, probabilities)
+    digit, confidence = answer["digit"], answer["confidence"]
+    sure = confidence >= LOW_CONFIDENCE
+    if sure:
+        message = f"{digit} ({confidence:.1%})"
+    else:
+        message = f"not sure: best guess {digit} at only {confidence:.0%}"
+    processed = np.round(np.clip(digit_image, 0.0, 1.0) * 255).astype(np.uint8)
+    return {**answer, "found": True, "sure": sure, "message": message,
+            "processed": processed.tolist()}
+
+
+def no_digit_answer(name, reason):
+    """The JSON answer when the image holds no digit (a blank canvas, an empty photo)."""
+    return {"file": str(name), "found": False, "sure": False, "digit": None, "message": reason}
+
+
+class ErrorsOnlyRequestHandler(WSGIRequestHandler):
+    """Logs failed requests only: the page predicts several times a second while drawing."""
+
+    def log_request(self, code="-", size="-"):
+        if str(code).isdigit() and int(code) >= 400:
+            super().log_request(code, size)
+
+
+def make_local_server(app, port):
+    """A threaded HTTP server for `app` on 127.0.0.1:`port` (0: any free port), not started.
+
+    Raises OSError when the port cannot be had (in use, or privileged).
+    """
+    # Bind here rather than let Werkzeug do it: on a taken port Werkzeug prints its own advice
+    # and exits the process, where app.py says what went wrong in one line.
+    with socket.create_server((HOST, port), backlog=LISTEN_BACKLOG) as listener:
+        # Werkzeug serves on a duplicate of this socket's descriptor.
+        return make_server(HOST, port, app, threaded=True,
+                           request_handler=ErrorsOnlyRequestHandler, fd=listener.fileno())

@@ -1,0 +1,372 @@
+"""The drawing pad (app.py, digitreader.web): its JSON API, its server under load and bad
+input, its command line, and the page itself driven in a real headless Chromium."""
+
+import base64
+import json
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import ROOT, SAMPLES, run_cli, sample_images
+from digitreader.model import DEFAULT_MODEL_PATH
+from digitreader.web import (LOW_CONFIDENCE, MAX_UPLOAD_BYTES, STATIC_FOLDER, create_app,
+                             make_local_server, prediction_answer)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+# Digits as a person draws them on the page's 320x320 pad: large, with the default brush.
+CANVAS_SIZE = 320
+DEFAULT_BRUSH = 18
+SEVEN = [[(70, 50), (250, 50), (135, 280)]]
+ONE = [[(135, 80), (175, 40), (175, 285)]]
+PHOTO = SAMPLES / "3_shadow.jpg"
+# The pad reads one digit; samples of whole numbers ("308_marker.png") are main.py's.
+SINGLE_DIGIT_SAMPLES = [path for path in sample_images() if path.name[1] == "_"]
+DROPPED_PHOTO = SAMPLES / "8_transparent.png"
+
+
+def canvas_png(strokes, brush=DEFAULT_BRUSH):
+    """A PNG like the page's canvas: dark round-capped strokes on white."""
+    canvas = np.full((CANVAS_SIZE, CANVAS_SIZE, 3), 255, np.uint8)
+    for stroke in strokes:
+        cv2.polylines(canvas, [np.int32(stroke)], False, (17, 17, 17), brush, cv2.LINE_AA)
+    return cv2.imencode(".png", canvas)[1].tobytes()
+
+
+def data_url(png):
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+@pytest.fixture(scope="module")
+def app():
+    return create_app(DEFAULT_MODEL_PATH)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="module")
+def server_url(app):
+    """The app behind a real threaded HTTP server on 127.0.0.1, on a free port."""
+    server = make_local_server(app, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+def post(url, body, content_type):
+    """POST over HTTP; returns (status, JSON answer) for successes and 4xx alike."""
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def multipart(field, filename, content, content_type="application/octet-stream"):
+    """(body, content type) of a multipart form holding one file."""
+    boundary = "digit-pad-test-boundary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
+            f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n').encode()
+    body += content + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+# ----- The page's files -------------------------------------------------------------------
+
+def test_page_and_its_files_come_from_this_server_only(client):
+    page = client.get("/")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    linked = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert "/static/app.js" in linked and "/static/style.css" in linked
+    assert all(link.startswith("/static/") or link.startswith("data:") for link in linked), linked
+    for link in linked:
+        if link.startswith("/static/"):
+            assert client.get(link).status_code == 200, link
+    for path in STATIC_FOLDER.iterdir():
+        outside = re.search(r"https?://|@import|url\(", path.read_text())
+        assert not outside, f"{path.name} loads from outside: {outside.group(0)}"
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+# ----- The API ----------------------------------------------------------------------------
+
+def test_there_is_a_one_digit_sample_of_every_digit():
+    assert {path.name[0] for path in SINGLE_DIGIT_SAMPLES} == set("0123456789")
+
+
+@pytest.mark.parametrize("sample", SINGLE_DIGIT_SAMPLES, ids=lambda path: path.name)
+def test_every_sample_photo_uploaded_gives_its_digit(client, sample):
+    response = client.post("/api/predict", data={"image": (sample.open("rb"), sample.name)})
+    assert response.status_code == 200, response.get_json()
+    answer = response.get_json()
+    assert answer["found"] and answer["file"] == sample.name
+    assert answer["digit"] == int(sample.name[0]), answer["message"]
+
+
+@pytest.mark.parametrize("strokes, digit", [(SEVEN, 7), (ONE, 1)], ids=["seven", "one"])
+def test_a_drawing_sent_as_the_page_sends_it_gives_its_digit(client, strokes, digit):
+    response = client.post("/api/predict", json={"image": data_url(canvas_png(strokes))})
+    assert response.status_code == 200
+    answer = response.get_json()
+    assert (answer["digit"], answer["sure"]) == (digit, True), answer["message"]
+
+
+def test_a_raw_png_body_works_too(client):
+    response = client.post("/api/predict", data=canvas_png(SEVEN), content_type="image/png")
+    assert response.status_code == 200
+    assert response.get_json()["digit"] == 7
+
+
+def test_the_answer_holds_what_the_page_shows(client):
+    answer = client.post("/api/predict", json={"image": data_url(canvas_png(SEVEN))}).get_json()
+    probabilities = answer["probabilities"]
+    assert len(probabilities) == 10 and sum(probabilities) == pytest.approx(1.0, abs=1e-3)
+    assert answer["confidence"] == max(probabilities) == probabilities[answer["digit"]]
+    processed = np.array(answer["processed"])
+    assert processed.shape == (28, 28) and processed.min() >= 0 and processed.max() == 255
+    assert answer["message"].startswith("7 (")
+
+
+def test_a_blank_canvas_says_no_digit_instead_of_guessing(client):
+    response = client.post("/api/predict", json={"image": data_url(canvas_png([]))})
+    assert response.status_code == 200
+    answer = response.get_json()
+    assert answer["found"] is False and answer["digit"] is None and answer["sure"] is False
+    assert "no digit found" in answer["message"]
+    assert "probabilities" not in answer
+
+
+def test_low_confidence_says_not_sure():
+    probabilities = np.full(10, 0.05)
+    probabilities[4] = LOW_CONFIDENCE - 0.1
+    probabilities[9] = 1 - probabilities.sum() + 0.05
+    answer = prediction_answer("drawing", probabilities, np.zeros((28, 28), np.float32))
+    assert answer["sure"] is False and answer["digit"] == 4
+    assert answer["message"].startswith("not sure")
+    probabilities[4], probabilities[9] = LOW_CONFIDENCE, 1 - LOW_CONFIDENCE - 0.4
+    assert prediction_answer("drawing", probabilities, np.zeros((28, 28)))["sure"] is True
+
+
+def bad_requests():
+    """(name, body, content type, expected status, words the error must contain)."""
+    text_upload = multipart("image", "notes.txt", b"not a picture", "text/plain")
+    wrong_field = multipart("photo", "3.png", canvas_png(SEVEN), "image/png")
+    return [
+        ("text as text/plain", b"hello", "text/plain", 415, "unsupported content type"),
+        ("form-encoded", b"image=abc", "application/x-www-form-urlencoded", 415, "unsupported"),
+        ("text as image/png", b"hello", "image/png", 400, "not a usable image"),
+        ("truncated PNG", canvas_png(SEVEN)[:500], "image/png", 400, "truncated"),
+        ("malformed JSON", b'{"image": ', "application/json", 400, "malformed JSON"),
+        ("JSON without image", b'{"picture": "x"}', "application/json", 400, '{"image"'),
+        ("JSON list", b"[1, 2]", "application/json", 400, '{"image"'),
+        ("bad base64", b'{"image": "data:image/png;base64,@@@"}', "application/json", 400,
+         "not valid base64"),
+        ("data URL not base64", b'{"image": "data:image/png,abc"}', "application/json", 400,
+         "base64"),
+        ("text file uploaded", *text_upload, 400, "not a usable image"),
+        ("upload in the wrong field", *wrong_field, 400, 'no file in the form field "image"'),
+        ("oversized", b"\0" * (MAX_UPLOAD_BYTES + 1), "image/png", 413, "too large"),
+    ]
+
+
+@pytest.mark.parametrize("name, body, content_type, status, words", bad_requests(),
+                         ids=[case[0] for case in bad_requests()])
+def test_bad_requests_get_a_clear_4xx_in_json(client, name, body, content_type, status, words):
+    response = client.post("/api/predict", data=body, content_type=content_type)
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert words in response.get_json()["error"]
+
+
+def test_other_methods_and_paths_answer_in_json_too(client):
+    assert client.get("/api/predict").status_code == 405
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and "error" in missing.get_json()
+
+
+def test_the_server_keeps_serving_after_bad_requests(server_url):
+    url = f"{server_url}/api/predict"
+    for name, body, content_type, status, _ in bad_requests():
+        assert post(url, body, content_type)[0] == status, name
+    status, answer = post(url, canvas_png(SEVEN), "image/png")
+    assert (status, answer["digit"]) == (200, 7)
+
+
+def test_a_burst_of_concurrent_requests_all_succeed(server_url):
+    url = f"{server_url}/api/predict"
+    photo, photo_type = multipart("image", PHOTO.name, PHOTO.read_bytes(), "image/jpeg")
+    drawing = json.dumps({"image": data_url(canvas_png(SEVEN))}).encode()
+    jobs = [(photo, photo_type, 3), (drawing, "application/json", 7)] * 24
+
+    def ask(job):
+        body, content_type, digit = job
+        status, answer = post(url, body, content_type)
+        return status == 200 and answer["digit"] == digit
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(ask, jobs))
+    assert all(results), f"{results.count(False)} of {len(results)} requests failed"
+
+
+# ----- The command line -------------------------------------------------------------------
+
+def test_help_does_not_import_tensorflow():
+    result = run_cli("app.py", "--help", python_flags=("-X", "importtime"), timeout=60)
+    assert result.returncode == 0 and "--port" in result.stdout
+    assert "tensorflow" not in result.stderr
+
+
+@pytest.mark.parametrize("port", ["70000", "-1", "eighty"])
+def test_a_bad_port_is_refused_in_one_line(port):
+    result = run_cli("app.py", "--port", port, timeout=60)
+    assert result.returncode == 2
+    assert "error: argument --port:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_missing_model_file_is_one_line_error(tmp_path):
+    result = run_cli("app.py", "--model", tmp_path / "none.keras", timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: model file not found: {tmp_path / 'none.keras'}"
+
+
+def test_a_port_in_use_is_one_line_error():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("app.py", "--port", port, timeout=180)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: cannot listen on 127.0.0.1:{port}: Address already in use"]
+
+
+def test_app_py_prints_its_address_serves_and_stops_cleanly_on_ctrl_c():
+    process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", "0"], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()  # after the model has loaded: a few seconds
+        address = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert address, f"no address in {line!r}"
+        with urllib.request.urlopen(address.group(0), timeout=30) as page:
+            assert b'id="pad"' in page.read()
+        status, answer = post(address.group(0) + "api/predict", PHOTO.read_bytes(), "image/jpeg")
+        assert (status, answer["digit"]) == (200, 3)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        assert "Traceback" not in process.stderr.read()
+    finally:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+        process.stderr.close()
+
+
+# ----- The page in a real browser ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    # Never skip: CI installs Debian's chromium (.ci/run); Playwright must not fetch its own.
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: apt-get install -y --no-install-recommends chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def draw_on_pad(page, strokes):
+    """Draw polylines given in pad pixels with mouse events, as a person drags the mouse."""
+    frame = page.locator("#pad").bounding_box()
+    scale = frame["width"] / CANVAS_SIZE
+    for stroke in strokes:
+        points = [(frame["x"] + x * scale, frame["y"] + y * scale) for x, y in stroke]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for point in points[1:]:
+            page.mouse.move(*point, steps=12)
+        page.mouse.up()
+
+
+def drop_file_on_pad(page, path, mime_type):
+    """Drop a file on the pad as a drag from the desktop does: a drop event with a File."""
+    page.evaluate(
+        """([name, type, encoded]) => {
+            const bytes = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name, { type }));
+            const zone = document.getElementById("drop-zone");
+            zone.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true }));
+        }""",
+        [path.name, mime_type, base64.b64encode(path.read_bytes()).decode("ascii")],
+    )
+
+
+def test_draw_clear_upload_and_drop_in_a_real_browser(server_url, browser):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 900, "height": 700})
+    outside, problems = [], []
+
+    def note_request(request):
+        if not request.url.startswith((server_url, "data:")):
+            outside.append(request.url)
+
+    def note_console(message):
+        if message.type == "error":
+            problems.append(message.text)
+
+    page.on("request", note_request)
+    page.on("console", note_console)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(server_url + "/")
+    digit = page.locator("#digit")
+    result = page.locator("#result")
+    expect(result).to_have_attribute("data-state", "empty")
+
+    draw_on_pad(page, SEVEN)
+    expect(digit).to_have_text("7", timeout=15_000)
+    expect(result).to_have_attribute("data-state", "sure")
+    expect(page.locator("#bars .bar.top")).to_have_attribute("data-digit", "7")
+    seen_ink = page.evaluate("""() => {
+        const seen = document.getElementById("seen").getContext("2d");
+        const pixels = seen.getImageData(0, 0, 28, 28).data;
+        return pixels.reduce((sum, value, index) => (index % 4 === 0 ? sum + value : sum), 0);
+    }""")
+    assert seen_ink > 0, "the 28x28 the model saw is not shown"
+
+    page.get_by_role("button", name="Clear").click()
+    expect(digit).to_have_text("–")
+    expect(result).to_have_attribute("data-state", "empty")
+
+    page.set_input_files("#file", str(PHOTO))
+    expect(digit).to_have_text(PHOTO.name[0], timeout=15_000)
+    expect(page.locator("#pad-note")).to_contain_text(PHOTO.name)
+
+    drop_file_on_pad(page, DROPPED_PHOTO, "image/png")
+    expect(digit).to_have_text(DROPPED_PHOTO.name[0], timeout=15_000)
+
+    assert outside == [], f"the page asked for outside resources: {outside}"
+    assert problems == [], f"errors in the browser console: {problems}"
+    page.close()
