@@ -29,11 +29,23 @@ MNIST_STROKE_WIDTH = 2.4  # median stroke width of MNIST digits, in 28x28 pixels
 WORKING_MAX_SIDE = 1024
 # A JPEG is decoded at 1/2, 1/4 or 1/8 of its size when that keeps this share of the working size.
 JPEG_MIN_SHARE = 0.75
-# The paper's brightness is estimated on a copy this small, with a disc this wide (pixels of
-# that copy): wider than strokes, narrower than shadows and lighting gradients.
-BACKGROUND_SIDE = 128
+# The paper's brightness is estimated on a copy whose shorter side is this small (its longer
+# side at most BACKGROUND_MAX_SIDE), with a disc this wide (pixels of that copy): wider than
+# strokes, narrower than shadows and lighting gradients.
+BACKGROUND_SHORT_SIDE = 96
+BACKGROUND_MAX_SIDE = 512
 BACKGROUND_KERNEL = 21
 BACKGROUND_BLUR = 3
+# The window of the local median (pixels of that copy) against which the ink's polarity is
+# judged: large enough that ink is a minority in it.
+POLARITY_MEDIAN_KERNEL = 51
+POLARITY_PIXELS = 200
+# Standard deviation (pixels) of the light blur that calms paper grain before thresholding.
+INK_BLUR = 1.0
+# The strongest ink is measured on this many pixels.
+PEAK_PIXELS = 40
+# Paper darker than this is treated as this dark when ink is measured relative to it.
+MIN_PAPER_LEVEL = 0.1
 # Below this ink contrast (0..1 luminance) the image is taken as blank paper.
 MIN_INK_CONTRAST = 0.12
 # Ink pieces scoring below this share of the digit's core are specks.
@@ -45,12 +57,14 @@ BORDER_CONTACT_PENALTY = 8.0
 LINE_MIN_EXTENT = 0.4
 LINE_MAX_THINNESS = 0.03
 LINE_PENALTY = 0.1
-# Digits of a number: neighbours at most this many digit heights apart; a piece whose
-# longer side is under this share of the largest piece's is part of a digit, not one; a
+# Digits of a number: neighbours at most this many digit heights apart; a group of pieces
+# whose longer side is under this share of the largest group's, or whose height is under
+# this share of the line's median digit height, is part of a digit, not one; a
 # piece wider than TOUCHING_ASPECT times the line's digit height is digits that touch,
 # each about TYPICAL_DIGIT_ASPECT times as wide as tall.
 NUMBER_MAX_GAP = 1.2
-MIN_DIGIT_EXTENT_SHARE = 0.6
+MIN_DIGIT_EXTENT_SHARE = 0.4
+MIN_DIGIT_HEIGHT_SHARE = 0.45
 TOUCHING_ASPECT = 1.35
 # Two tall pieces overlapping over this share of the narrower one's columns are one digit.
 SAME_DIGIT_OVERLAP = 0.5
@@ -219,17 +233,33 @@ def to_gray(rgb):
 def ink_is_dark(gray):
     """Whether the ink is darker than the paper. gray: float32 (h, w) in [0, 1].
 
-    The paper's level is the median of the image's border, which paper fills in nearly any
-    photo. Ink deviates from it far more than lighting or noise does, so the ink's side is
-    the one whose extreme pixels (the 0.5% most extreme) lie farther from the paper.
+    Ink deviates from the paper around it far more than noise does, so the ink's side is
+    the one whose extreme deviations (the POLARITY_PIXELS most extreme pixels: a fixed
+    count, so that a fine pen line in a large frame still fills them) are larger. The paper
+    around each pixel is a local median, which follows shadows and lighting, so a bright
+    patch of paper beside a shadow does not pass for light ink.
     """
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    paper = float(np.median(border))
-    tail = max(1, gray.size // 200)
-    flat = gray.ravel()
-    darkest = float(np.partition(flat, tail)[:tail].mean())
+    small, _ = _small_copy(gray)
+    small = (np.clip(small, 0, 1) * 255).astype(np.uint8)
+    paper = cv2.medianBlur(small, POLARITY_MEDIAN_KERNEL).astype(np.float32) / 255
+    flat = (gray - cv2.resize(paper, gray.shape[::-1], interpolation=cv2.INTER_LINEAR)).ravel()
+    tail = min(POLARITY_PIXELS, flat.size // 2)
+    darkest = -float(np.partition(flat, tail)[:tail].mean())
     lightest = float(np.partition(flat, flat.size - tail)[-tail:].mean())
-    return paper - darkest >= lightest - paper
+    return darkest >= lightest
+
+
+def _small_copy(gray):
+    """gray reduced so its shorter side is BACKGROUND_SHORT_SIDE (longer at most
+    BACKGROUND_MAX_SIDE), averaging pixels; returns (copy, scale).
+
+    Sized by the shorter side: in a long strip (a number on a narrow crop) a disc or window
+    must still be small across the strip, or it would flatten the light across it.
+    """
+    height, width = gray.shape
+    scale = min(BACKGROUND_SHORT_SIDE / min(height, width), BACKGROUND_MAX_SIDE / max(height, width))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA), scale
 
 
 def estimate_background(gray, dark_ink):
@@ -240,9 +270,7 @@ def estimate_background(gray, dark_ink):
     lighting gradients and shadows, which are broader than the disc, survive.
     """
     height, width = gray.shape
-    scale = BACKGROUND_SIDE / max(height, width)
-    small_size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small = cv2.resize(gray, small_size, interpolation=cv2.INTER_AREA)
+    small, _ = _small_copy(gray)
     # Reflect the border so the disc near the edge sees as much paper as in the middle.
     pad = BACKGROUND_KERNEL
     padded = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_REFLECT)
@@ -259,8 +287,13 @@ def ink_strength(gray):
     gray: float32 (h, w) in [0, 1]. Returns (ink float32 (h, w) >= 0, dark_ink bool).
     """
     dark_ink = ink_is_dark(gray)
-    difference = gray - estimate_background(gray, dark_ink)
-    ink = -difference if dark_ink else difference
+    paper = estimate_background(gray, dark_ink)
+    if dark_ink:
+        # Ink absorbs a share of the light that falls on it: relative to the paper's
+        # brightness, a stroke in a shadow is as strong as the same stroke in full light.
+        ink = (paper - gray) / np.maximum(paper, MIN_PAPER_LEVEL)
+    else:
+        ink = gray - paper
     return np.maximum(ink, 0.0), dark_ink
 
 
@@ -271,8 +304,11 @@ def ink_mask(ink):
     Raises NoDigitFound when nothing stands out from the paper.
     """
     # A light blur: enough to calm paper grain, little enough to keep a one-pixel pen line.
-    blurred = cv2.GaussianBlur(ink, (0, 0), sigmaX=1.0)
-    peak = float(np.percentile(blurred, 99.9)) if blurred.size > 1000 else float(blurred.max())
+    blurred = cv2.GaussianBlur(ink, (0, 0), sigmaX=INK_BLUR)
+    # The strength of the strongest ink, judged on a fixed number of pixels (not a share of
+    # the image): a small digit with a fine pen covers few pixels of a large frame.
+    peak = float(np.partition(blurred.ravel(), -PEAK_PIXELS)[-PEAK_PIXELS]) \
+        if blurred.size > PEAK_PIXELS else float(blurred.max())
     if peak < MIN_INK_CONTRAST:
         raise NoDigitFound("no digit found (the image is blank or has too little contrast)")
     scaled = np.clip(blurred / peak * 255, 0, 255).astype(np.uint8)
@@ -403,29 +439,29 @@ def find_digits(ink):
             _box_gap(boxes[a], boxes[b]) <= core_reach
 
     line = _grow(core, candidates, on_the_line)
-    # MNIST scales a digit's longer side, so a digit is big in extent, if not always tall.
-    extent = {label: max(boxes[label][2], boxes[label][3]) for label in line}
-    largest = max(extent.values())
-    big = sorted((label for label in line if extent[label] >= MIN_DIGIT_EXTENT_SHARE * largest),
-                 key=lambda label: boxes[label][0])
-    # Big pieces are digits, unless one lies mostly over another's columns: then they are
-    # two parts of one digit (a broken "4", a pen-lifted stroke).
+    # Pieces over the same columns are parts of one digit: the flag and body of a "5", a
+    # stroke broken in two.
     groups = []
-    for label in big:
-        host = next((g for g in groups if any(_overlap(boxes[label], boxes[o], axis=0) >= SAME_DIGIT_OVERLAP
-                                              for o in g)), None)
-        if host is None:
-            groups.append({label})
-        else:
-            host.add(label)
-    # Small pieces are fragments (the flag of a "5", a broken stroke): they join the nearest
-    # digit, or are specks when far from all.
-    for label in line:
-        if label in big:
+    for label in sorted(line, key=lambda label: boxes[label][0]):
+        stacked = [g for g in groups if any(_overlap(boxes[label], boxes[o], axis=0) >= SAME_DIGIT_OVERLAP
+                                            for o in g)]
+        groups = [g for g in groups if g not in stacked] + [{label}.union(*stacked)]
+    # A group much smaller than the largest is a fragment: it joins the digit it nearly
+    # touches, or is a speck. So is a flat one (no digit is much wider than tall and short beside its neighbours).
+    group_boxes = [_group_box(boxes, g) for g in groups]
+    largest = max(max(box[2:]) for box in group_boxes)
+    sizeable = [max(box[2:]) >= MIN_DIGIT_EXTENT_SHARE * largest for box in group_boxes]
+    line_height = float(np.median([box[3] for box, big in zip(group_boxes, sizeable) if big]))
+    is_digit = [big and box[3] >= MIN_DIGIT_HEIGHT_SHARE * line_height
+                for box, big in zip(group_boxes, sizeable)]
+    digits = [g for g, digit in zip(groups, is_digit) if digit]
+    for group, box, digit in zip(groups, group_boxes, is_digit):
+        if digit:
             continue
-        gaps = [min(_box_gap(boxes[label], boxes[member]) for member in group) for group in groups]
-        if min(gaps) <= MAX_PIECE_GAP * largest:
-            groups[int(np.argmin(gaps))].add(label)
+        gaps = [_box_gap(box, _group_box(boxes, other)) for other in digits]
+        if min(gaps) <= MAX_PIECE_GAP * max(box[2:]):
+            digits[int(np.argmin(gaps))] |= group
+    groups = digits
     regions = [_region(ink, np.isin(labels, sorted(group))) for group in groups]
     typical_height = float(np.median([box[3] for _, box, _ in regions]))
     digits = []
@@ -456,6 +492,15 @@ def _split_touching(ink, mask, box):
         if part.any():
             pieces.append(_region(ink, part))
     return pieces
+
+
+def _group_box(boxes, group):
+    """The (x, y, w, h) box around the pieces of a group."""
+    left = min(boxes[label][0] for label in group)
+    top = min(boxes[label][1] for label in group)
+    right = max(boxes[label][0] + boxes[label][2] for label in group)
+    bottom = max(boxes[label][1] + boxes[label][3] for label in group)
+    return (left, top, right - left, bottom - top)
 
 
 def _overlap(first, second, axis):

@@ -1,0 +1,144 @@
+"""evaluate.py as a user runs it: a labelled folder, MNIST, several models, bad input."""
+
+import json
+import shutil
+
+import cv2
+import pytest
+
+from conftest import run_cli, sample_images
+from digitreader.model import DEFAULT_MODEL_PATH
+
+
+def sample(digit):
+    return next(path for path in sample_images() if path.name.startswith(f"{digit}_"))
+
+
+@pytest.fixture(scope="module")
+def photo_folder(tmp_path_factory):
+    """Sample photos labelled every way evaluate.py reads labels, and files it must not choke on.
+
+    Returns (folder, what evaluate.py should find).
+    """
+    folder = tmp_path_factory.mktemp("photos")
+    for digit in (0, 3, 4, 6, 9):  # labelled by their folder, names not starting with a digit
+        (folder / str(digit)).mkdir()
+        shutil.copy(sample(digit), folder / str(digit) / f"photo{sample(digit).suffix}")
+    (folder / "5").mkdir()
+    shutil.copy(sample(5), folder / "5" / "1.png")  # in a digit folder, the folder wins
+    shutil.copy(sample(7), folder / sample(7).name)  # labelled by its name
+    shutil.copy(sample(8), folder / "2_mislabelled.png")  # an 8 filed as a 2: must count as misread
+    (folder / "4" / "broken.jpg").write_text("not a JPEG\n")
+    (folder / "notes.txt").write_text("no label: skipped with a note\n")
+    shutil.copy(sample(2), folder / "20240105_0932.jpg")  # a camera's name: no label either
+    (folder / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")  # hidden: ignored silently
+    expected = {"images": 8, "correct": 7, "unreadable": [str(folder / "4" / "broken.jpg")],
+                "unlabelled": [str(folder / "20240105_0932.jpg"), str(folder / "notes.txt")]}
+    return folder, expected
+
+
+def test_folder_json_has_counts_confusions_unreadable_files_and_figures(photo_folder, tmp_path):
+    folder, expected = photo_folder
+    result = run_cli("evaluate.py", folder, "--json", "--output-dir", tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [entry["file"] for entry in report["unreadable"]] == expected["unreadable"]
+    assert "not an image" in report["unreadable"][0]["error"]
+    assert report["unlabelled"] == expected["unlabelled"]
+    (model,) = report["models"]
+    assert model["images"] == expected["images"]
+    assert model["correct"] == expected["correct"]
+    assert model["accuracy"] == pytest.approx(expected["correct"] / expected["images"])
+    matrix = model["confusion_matrix"]
+    assert sum(map(sum, matrix)) == expected["images"]
+    assert matrix[2][8] == 1, "the 8 filed as a 2 is read as an 8"
+    assert [matrix[digit][digit] for digit in (0, 3, 5, 6, 7, 9)] == [1] * 6
+    per_digit = {entry["digit"]: entry for entry in model["per_digit"]}
+    assert per_digit[2]["accuracy"] == 0 and per_digit[5]["images"] == 1
+    assert per_digit[1]["images"] == 0 and per_digit[1]["accuracy"] is None
+    assert model["misread"] == [{"image": str(folder / "2_mislabelled.png"), "true": 2,
+                                 "predicted": 8, "confidence": model["misread"][0]["confidence"]}]
+    for name in ("confusion_matrix", "misread"):
+        path = tmp_path / f"{name}.png"
+        assert model["figures"][name] == str(path)
+        image = cv2.imread(str(path))
+        assert image is not None and min(image.shape[:2]) > 100
+
+
+def test_folder_text_report(photo_folder, tmp_path):
+    folder, _ = photo_folder
+    result = run_cli("evaluate.py", folder, "--output-dir", tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "evaluating 8 images" in out and "1 unreadable file, listed at the end" in out
+    assert "accuracy: 87.50% (7 of 8 images)" in out
+    assert "77.78% (7 of 9) if the unreadable file counts as misread" in out
+    assert "    2       1     0.00%" in out, "per-digit table: digit, images, accuracy"
+    assert "confusion matrix (rows: true digit, columns: predicted digit)" in out
+    assert f"unreadable files (1):\n  {folder / '4' / 'broken.jpg'}: " in out
+    assert "note: skipped 2 files with no label" in result.stderr and "notes.txt" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_several_models_are_compared_with_their_own_figures(photo_folder, tmp_path):
+    folder, _ = photo_folder
+    other = tmp_path / "other.keras"
+    shutil.copy(DEFAULT_MODEL_PATH, other)
+    figures = tmp_path / "figures"
+    result = run_cli("evaluate.py", folder, "--model", DEFAULT_MODEL_PATH, "--model", other,
+                     "--output-dir", figures)
+    assert result.returncode == 0, result.stderr
+    comparison = result.stdout.split("comparison\n", 1)[1].splitlines()
+    assert comparison[0].split() == ["model", "accuracy", "misread"]
+    assert [line.split()[1:] for line in comparison[1:]] == [["87.50%", "1"], ["87.50%", "1"]]
+    assert sorted(path.name for path in figures.iterdir()) == [
+        "mnist_mlp_confusion_matrix.png", "mnist_mlp_misread.png",
+        "other_confusion_matrix.png", "other_misread.png"]
+
+
+def test_mnist_test_set_with_a_limit(mnist_file, tmp_path):
+    result = run_cli("evaluate.py", "--mnist", "--data", mnist_file, "--limit", 500, "--json",
+                     "--output-dir", tmp_path)
+    assert result.returncode == 0, result.stderr
+    (model,) = json.loads(result.stdout)["models"]
+    assert model["images"] == 500
+    assert sum(map(sum, model["confusion_matrix"])) == 500
+    assert sum(entry["images"] for entry in model["per_digit"]) == 500
+    assert all(entry["images"] > 20 for entry in model["per_digit"]), "spread over the whole set"
+    assert model["accuracy"] >= 0.97
+    assert len(model["misread"]) == 500 - model["correct"]
+    assert all(entry["image"].startswith("x_test[") for entry in model["misread"])
+    assert (tmp_path / "misread.png").is_file()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["/no/such/folder"], "error: not a folder: /no/such/folder"),
+    (["--model", "/no/such/model.keras", "--mnist"],
+     "error: model file not found: /no/such/model.keras"),
+])
+def test_bad_input_is_one_line_without_tensorflow(args, message):
+    result = run_cli("evaluate.py", *args, python_flags=["-X", "importtime"], timeout=60)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("import time:")]
+    assert errors == [message]
+    assert not any("tensorflow" in line for line in result.stderr.splitlines())
+
+
+def test_a_folder_without_labelled_images_is_an_error(tmp_path):
+    (tmp_path / "holiday.jpg").write_bytes(b"whatever")
+    result = run_cli("evaluate.py", tmp_path, timeout=60)
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: no labelled images in {tmp_path}")
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "one of the arguments DIR --mnist is required"),
+    (["photos", "--mnist"], "not allowed with argument"),
+    (["photos", "--data", "mnist.npz"], "--data goes with --mnist"),
+    (["--mnist", "--limit", "0"], "must be at least 1"),
+])
+def test_usage_errors(args, message):
+    result = run_cli("evaluate.py", *args, timeout=60)
+    assert result.returncode == 2
+    assert message in result.stderr
