@@ -59,7 +59,7 @@ LINE_MAX_THINNESS = 0.03
 LINE_PENALTY = 0.1
 # Digits of a number: neighbours at most this many digit heights apart; a group of pieces
 # whose longer side is under this share of the largest group's, or whose height is under
-# this share of the line's median digit height, is part of a digit, not one; a
+# this share of the tallest group's, is part of a digit, not one; a
 # piece wider than TOUCHING_ASPECT times the line's digit height is digits that touch,
 # each about TYPICAL_DIGIT_ASPECT times as wide as tall.
 NUMBER_MAX_GAP = 1.2
@@ -69,6 +69,7 @@ TOUCHING_ASPECT = 1.35
 # Two tall pieces overlapping over this share of the narrower one's columns are one digit.
 SAME_DIGIT_OVERLAP = 0.5
 TYPICAL_DIGIT_ASPECT = 0.7
+VALLEY_SHARE = 0.8
 # Ruled lines: at least this share of the image long, at most this share of it thick.
 RULE_MIN_LENGTH = 0.6
 RULE_MAX_THICKNESS = 0.006
@@ -451,7 +452,7 @@ def find_digits(ink):
     group_boxes = [_group_box(boxes, g) for g in groups]
     largest = max(max(box[2:]) for box in group_boxes)
     sizeable = [max(box[2:]) >= MIN_DIGIT_EXTENT_SHARE * largest for box in group_boxes]
-    line_height = float(np.median([box[3] for box, big in zip(group_boxes, sizeable) if big]))
+    line_height = max(box[3] for box, big in zip(group_boxes, sizeable) if big)
     is_digit = [big and box[3] >= MIN_DIGIT_HEIGHT_SHARE * line_height
                 for box, big in zip(group_boxes, sizeable)]
     digits = [g for g, digit in zip(groups, is_digit) if digit]
@@ -473,16 +474,25 @@ def find_digits(ink):
 
 
 def _split_touching(ink, mask, box):
-    """Cut a group of touching digits at the columns where it has least ink."""
+    """Cut a group of touching digits at the columns where it has least ink.
+
+    A cut is made only where the ink thins to a narrow join (under VALLEY_SHARE of the
+    group's typical column): a wide "0" has no such column and stays whole.
+    """
     x, y, width, height = box
     count = max(2, round(width / (TYPICAL_DIGIT_ASPECT * height)))
     column_ink = mask[y:y + height, x:x + width].sum(axis=0)
+    typical_column = float(np.median(column_ink[column_ink > 0]))
     cuts = [0]
     for index in range(1, count):
         expected = index * width // count
         window = max(1, width // (4 * count))
         low, high = max(cuts[-1] + 1, expected - window), min(width - 1, expected + window)
-        cuts.append(low + int(np.argmin(column_ink[low:high + 1])) if high >= low else expected)
+        if high < low:
+            continue
+        cut = low + int(np.argmin(column_ink[low:high + 1]))
+        if column_ink[cut] <= VALLEY_SHARE * typical_column:
+            cuts.append(cut)
     cuts.append(width)
     pieces = []
     for start, end in zip(cuts, cuts[1:]):
@@ -491,6 +501,9 @@ def _split_touching(ink, mask, box):
         part[:, x + end:] = False
         if part.any():
             pieces.append(_region(ink, part))
+    # A flat part is no digit: it was the long flag of a "5" or the bar of a "7", so keep whole.
+    if any(box[3] < MIN_DIGIT_HEIGHT_SHARE * height for _, box, _ in pieces):
+        return [_region(ink, mask)]
     return pieces
 
 

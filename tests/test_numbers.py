@@ -1,0 +1,67 @@
+"""Whole numbers: photos of 2-6 MNIST test digits written side by side, made at test time."""
+
+import cv2
+import numpy as np
+import pytest
+
+from digitreader.model import MODEL_PATHS, load_model
+from digitreader.predict import predict_probabilities
+from digitreader.preprocess import NoDigitFound, decode_image, normalize_digits
+from number_photos import generate_numbers
+from photo_generator import generate
+
+NUMBER_COUNT = 300
+SEED = 7
+REQUIRED_APART = 0.95  # whole numbers read right when no digits touch
+
+
+def read_numbers(model, photos):
+    """The number each photo reads as, and how many digits each was cut into."""
+    parts = [normalize_digits(decode_image(photo.photo)) for photo in photos]
+    flat = predict_probabilities(model, [item.digit for digits in parts for item in digits]).argmax(1)
+    ends = np.cumsum([len(digits) for digits in parts])
+    return ["".join(map(str, row)) for row in np.split(flat, ends[:-1])], [len(d) for d in parts]
+
+
+@pytest.fixture(scope="module")
+def numbers(mnist_test_set):
+    return generate_numbers(*mnist_test_set, NUMBER_COUNT, SEED)
+
+
+@pytest.fixture(scope="module")
+def readings(numbers):
+    return {arch: read_numbers(load_model(path), numbers) for arch, path in MODEL_PATHS.items()}
+
+
+def rate(pairs):
+    return sum(a == b for a, b in pairs) / max(1, len(pairs))
+
+
+def test_numbers_whose_digits_do_not_touch_are_read(numbers, readings):
+    apart = [i for i, photo in enumerate(numbers) if not photo.touching]
+    touching = [i for i, photo in enumerate(numbers) if photo.touching]
+    assert len(apart) > NUMBER_COUNT / 2 and touching, "the set has both kinds"
+    report = {}
+    for arch, (reads, counts) in readings.items():
+        for kind, chosen in (("apart", apart), ("touching", touching)):
+            report[arch, kind] = rate([(numbers[i].number, reads[i]) for i in chosen])
+            segmented = rate([(len(numbers[i].number), counts[i]) for i in chosen])
+            print(f"{arch}: {kind:8} {len(chosen)} numbers, {report[arch, kind]:.1%} read right, "
+                  f"{segmented:.1%} cut into the right number of digits")
+    # The convnet: the MLP's 1.3% error per digit compounds over a number's 2-6 digits.
+    assert report["cnn", "apart"] >= REQUIRED_APART
+    apart_counts = [(len(numbers[i].number), readings["mlp"][1][i]) for i in apart]
+    assert rate(apart_counts) >= 0.98, "segmentation finds every digit of nearly every number"
+
+
+def test_a_single_digit_photo_still_reads_as_one_digit(mnist_test_set):
+    photos = list(generate(*mnist_test_set, 200, seed=SEED))
+    counts = [len(normalize_digits(decode_image(photo))) for photo, _, _ in photos]
+    assert counts.count(1) >= 0.99 * len(photos)
+
+
+def test_a_blank_photo_says_no_digit_found():
+    paper = np.clip(np.random.default_rng(0).normal(190, 4, (600, 900, 3)), 0, 255).astype(np.uint8)
+    ok, data = cv2.imencode(".jpg", paper)
+    with pytest.raises(NoDigitFound, match="no digit found"):
+        normalize_digits(decode_image(data.tobytes()))
