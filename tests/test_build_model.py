@@ -84,3 +84,17 @@ def test_interrupted_training_leaves_the_previous_model_untouched(small_mnist, t
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert output.read_bytes() == b"previous model"
     assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]
+
+
+def test_failed_download_is_one_clear_line(tmp_path):
+    """Without --data or $MNIST_NPZ, Keras downloads MNIST; when that fails, say so plainly."""
+    unreachable = "http://127.0.0.1:9"  # the discard port: nothing listens, so the fetch fails
+    result = run_cli("build_model.py", "--output", tmp_path / "model.keras",
+                     env={"MNIST_NPZ": "", "KERAS_HOME": str(tmp_path / "keras"),
+                          "HTTPS_PROXY": unreachable, "HTTP_PROXY": unreachable,
+                          "https_proxy": unreachable, "http_proxy": unreachable})
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "cannot download MNIST" in line and "--data" in line
+    assert not (tmp_path / "model.keras").exists()

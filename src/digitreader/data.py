@@ -30,9 +30,13 @@ def load_mnist(path=None):
     """
     path = resolve_mnist_path(path)
     if path is None:
-        from keras.datasets import mnist  # imported here: importing Keras costs seconds
+        from .model import import_keras  # imported here: importing Keras costs seconds
 
-        return mnist.load_data()
+        try:
+            return import_keras().datasets.mnist.load_data()
+        except Exception as error:  # no network, a proxy, a full disk: all end the same way
+            raise DataError(f"cannot download MNIST ({type(error).__name__}: {error}); "
+                            f"give a local copy with --data PATH or ${MNIST_ENV}") from None
     if not path.is_file():
         raise DataError(f"MNIST file not found: {path}")
     try:
