@@ -9,7 +9,9 @@ steps here undo those differences:
     to_gray           RGB -> luminance float32 (H, W) in [0, 1]
     ink_strength      luminance -> ink float32 (H, W) >= 0 against a smooth background
     find_digit        ink -> mask of the digit's connected components and their box
-    normalize_digit   all of it -> float32 (28, 28) in [0, 1], white digit on black
+    digit_image       ink, mask, box -> float32 (28, 28) in [0, 1], white digit on black
+    normalize_digit   all of it, for a photo of one digit
+    normalize_digits  the same for each digit of a written number (find_digits)
 """
 
 from dataclasses import dataclass
@@ -37,7 +39,8 @@ BACKGROUND_MAX_SIDE = 512
 BACKGROUND_KERNEL = 21
 BACKGROUND_BLUR = 3
 # The window of the local median (pixels of that copy) against which the ink's polarity is
-# judged: large enough that ink is a minority in it.
+# judged: large enough that ink is a minority in it; and how many of the most extreme
+# pixels on each side are compared.
 POLARITY_MEDIAN_KERNEL = 51
 POLARITY_PIXELS = 200
 # Standard deviation (pixels) of the light blur that calms paper grain before thresholding.
@@ -57,17 +60,18 @@ BORDER_CONTACT_PENALTY = 8.0
 LINE_MIN_EXTENT = 0.4
 LINE_MAX_THINNESS = 0.03
 LINE_PENALTY = 0.1
-# Digits of a number: neighbours at most this many digit heights apart; a group of pieces
-# whose longer side is under this share of the largest group's, or whose height is under
-# this share of the tallest group's, is part of a digit, not one; a
-# piece wider than TOUCHING_ASPECT times the line's digit height is digits that touch,
-# each about TYPICAL_DIGIT_ASPECT times as wide as tall.
+# Digits of a number. Neighbours on the line are at most NUMBER_MAX_GAP digit heights apart.
+# Pieces overlapping over SAME_DIGIT_OVERLAP of the narrower one's columns are one digit. A
+# group whose longer side is under MIN_DIGIT_EXTENT_SHARE of the largest group's, or whose
+# height is under MIN_DIGIT_HEIGHT_SHARE of the tallest group's, is a fragment, not a digit.
+# One piece wider than TOUCHING_ASPECT times the line's digit height is digits that touch,
+# each about TYPICAL_DIGIT_ASPECT as wide as tall, cut where a column has at most
+# VALLEY_SHARE of the group's typical column's ink.
 NUMBER_MAX_GAP = 1.2
+SAME_DIGIT_OVERLAP = 0.5
 MIN_DIGIT_EXTENT_SHARE = 0.4
 MIN_DIGIT_HEIGHT_SHARE = 0.45
 TOUCHING_ASPECT = 1.35
-# Two tall pieces overlapping over this share of the narrower one's columns are one digit.
-SAME_DIGIT_OVERLAP = 0.5
 TYPICAL_DIGIT_ASPECT = 0.7
 VALLEY_SHARE = 0.8
 # Ruled lines: at least this share of the image long, at most this share of it thick.
