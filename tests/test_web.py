@@ -31,9 +31,11 @@ CANVAS_SIZE = 320
 DEFAULT_BRUSH = 18
 SEVEN = [[(70, 50), (250, 50), (135, 280)]]
 ONE = [[(135, 80), (175, 40), (175, 285)]]
+# A number: a narrower 1 and 7 side by side, as a person draws "17" on the pad.
+SEVENTEEN = [[(60, 90), (95, 50), (95, 270)], [(150, 50), (270, 50), (195, 270)]]
 PHOTO = SAMPLES / "3_shadow.jpg"
-# The pad reads one digit; samples of whole numbers ("308_marker.png") are main.py's.
 SINGLE_DIGIT_SAMPLES = [path for path in sample_images() if path.name[1] == "_"]
+NUMBER_SAMPLES = [path for path in sample_images() if path.name[1] != "_"]  # 308_marker.png...
 DROPPED_PHOTO = SAMPLES / "8_transparent.png"
 
 
@@ -129,6 +131,35 @@ def test_a_drawing_sent_as_the_page_sends_it_gives_its_digit(client, strokes, di
     assert response.status_code == 200
     answer = response.get_json()
     assert (answer["digit"], answer["sure"]) == (digit, True), answer["message"]
+
+
+def test_digits_drawn_side_by_side_read_as_a_number(client):
+    answer = client.post("/api/predict", json={"image": data_url(canvas_png(SEVENTEEN))}).get_json()
+    assert (answer["number"], answer["sure"], answer["digit"]) == ("17", True, None), answer
+    assert answer["message"].startswith("17 (")
+    assert [entry["digit"] for entry in answer["digits"]] == [1, 7]
+    (x1, _, w1, _), (x7, _, _, _) = (entry["box"] for entry in answer["digits"])
+    assert x1 + w1 <= x7, "the digits are not left to right"
+    for entry in answer["digits"]:
+        assert entry["sure"] and entry["confidence"] == max(entry["probabilities"])
+        assert np.array(entry["processed"]).shape == (28, 28)
+
+
+def test_one_digit_answers_as_before_plus_number_and_digits(client):
+    answer = client.post("/api/predict", json={"image": data_url(canvas_png(SEVEN))}).get_json()
+    assert answer["number"] == "7" and len(answer["digits"]) == 1
+    (entry,) = answer["digits"]
+    for key in ("digit", "confidence", "probabilities", "processed", "sure"):
+        assert entry[key] == answer[key], key
+    assert len(entry["box"]) == 4
+
+
+@pytest.mark.parametrize("sample", NUMBER_SAMPLES, ids=lambda path: path.name)
+def test_every_number_sample_uploaded_gives_its_number(client, sample):
+    response = client.post("/api/predict", data={"image": (sample.open("rb"), sample.name)})
+    answer = response.get_json()
+    assert answer["number"] == sample.name.split("_")[0], answer["message"]
+    assert answer["digit"] is None and len(answer["digits"]) == len(answer["number"])
 
 
 def test_a_raw_png_body_works_too(client):
@@ -359,6 +390,18 @@ def test_draw_clear_upload_and_drop_in_a_real_browser(server_url, browser):
     page.get_by_role("button", name="Clear").click()
     expect(digit).to_have_text("–")
     expect(result).to_have_attribute("data-state", "empty")
+
+    draw_on_pad(page, SEVENTEEN)
+    expect(digit).to_have_text("17", timeout=15_000)
+    expect(result).to_have_attribute("data-state", "sure")
+    tiles = page.locator("#seen-row .seen-digit")
+    expect(tiles).to_have_count(2)
+    expect(tiles.locator(".reading b")).to_have_text(["1", "7"])
+    expect(page.locator("#seen")).to_be_hidden()
+    page.get_by_role("button", name="Clear").click()
+    expect(digit).to_have_text("–")
+    expect(tiles).to_have_count(0)
+    expect(page.locator("#seen")).to_be_visible()
 
     page.set_input_files("#file", str(PHOTO))
     expect(digit).to_have_text(PHOTO.name[0], timeout=15_000)

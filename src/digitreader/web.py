@@ -1,12 +1,22 @@
-"""The drawing pad: a small Flask app that reads digits drawn in the browser or uploaded.
+"""The drawing pad: a small Flask app that reads digits (and numbers) drawn or uploaded.
 
     GET  /             the page (static/index.html, with its script and styles; nothing external)
-    POST /api/predict  an image -> JSON: digit, confidence, the ten probabilities, the 28x28
+    POST /api/predict  an image -> JSON: the number, and per digit its reading and its 28x28
 
 The image may come as JSON {"image": "data:image/png;base64,..."} (as the page sends its
 canvas), as a multipart upload in the field "image" (as the page sends a photo), or as a raw
 body with Content-Type image/* (handy with curl). It goes through the same preprocessing and
-model as main.py. Bad requests get a 4xx with {"error": "..."}; the server keeps serving.
+model as main.py: normalize_digits finds the digits side by side, left to right, and the model
+reads them all in one batch. Bad requests get a 4xx with {"error": "..."}; the server keeps
+serving.
+
+Every answer with ink has file, found (true), sure, message, number (the digits as a string)
+and digits: per digit, left to right, its digit, confidence, probabilities (10), sure,
+processed (the 28x28 the model saw, 28 rows of 0..255) and box ([x, y, width, height] in the
+uploaded image's pixels). With ONE digit the top level also holds that digit's digit,
+confidence, probabilities and processed, exactly as before numbers were read. With several,
+the top-level digit is null (there is no single digit; read number), sure means every digit
+reaches LOW_CONFIDENCE, and message is the number or, if not sure, names the unsure digits.
 """
 
 import base64
@@ -24,7 +34,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .model import load_model
 from .predict import as_json_record, predict_probabilities
-from .preprocess import MNIST_SIZE, ImageError, NoDigitFound, decode_image, normalize_digit
+from .preprocess import MNIST_SIZE, ImageError, NoDigitFound, decode_photo, normalize_digits
 
 STATIC_FOLDER = Path(__file__).resolve().parent / "static"
 HOST = "127.0.0.1"
@@ -67,13 +77,16 @@ def create_app(model_path):
         name, data = image_from_request()
         with pipeline_lock:
             try:
-                preprocessed = normalize_digit(decode_image(data))
+                photo, scale = decode_photo(data)
+                digits = normalize_digits(photo)
             except NoDigitFound as error:
                 return jsonify(no_digit_answer(name, str(error)))
             except ImageError as error:
                 raise BadRequest(f"not a usable image: {error}") from None
-            probabilities = predict_probabilities(model, preprocessed.digit[None])[0]
-        return jsonify(prediction_answer(name, probabilities, preprocessed.digit))
+            # All the digits of the number in one batch: the model's fixed cost is paid once.
+            rows = predict_probabilities(model, [item.digit for item in digits])
+        boxes = [[value * scale for value in item.box] for item in digits]
+        return jsonify(number_answer(name, rows, [item.digit for item in digits], boxes))
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error):
@@ -135,7 +148,7 @@ def image_from_json(body):
 
 
 def prediction_answer(name, probabilities, digit_image):
-    """The JSON answer for a digit found: main.py's --json record, plus what the page shows.
+    """The JSON answer for one digit found: main.py's --json record, plus what the page shows.
 
     sure: whether the top probability reaches LOW_CONFIDENCE; message: one line for people;
     processed: the 28x28 the model saw as 28 rows of 0..255 (white digit on black).
@@ -150,6 +163,31 @@ def prediction_answer(name, probabilities, digit_image):
     processed = np.round(np.clip(digit_image, 0.0, 1.0) * 255).astype(np.uint8)
     return {**answer, "found": True, "sure": sure, "message": message,
             "processed": processed.tolist()}
+
+
+def number_answer(name, rows, digit_images, boxes):
+    """The JSON answer for the digits found, left to right (see the module docstring).
+
+    rows: (n, 10) probabilities; digit_images: n 28x28 in [0, 1]; boxes: n (x, y, w, h).
+    """
+    digits = []
+    for probabilities, digit_image, box in zip(rows, digit_images, boxes):
+        entry = prediction_answer(name, probabilities, digit_image)
+        for key in ("file", "found", "message"):
+            del entry[key]
+        digits.append({**entry, "box": [int(round(value)) for value in box]})
+    number = "".join(str(entry["digit"]) for entry in digits)
+    if len(digits) == 1:
+        return {**prediction_answer(name, rows[0], digit_images[0]),
+                "number": number, "digits": digits}
+    unsure = [f"digit {place} ({entry['digit']} at only {entry['confidence']:.0%})"
+              for place, entry in enumerate(digits, start=1) if not entry["sure"]]
+    if unsure:
+        message = f"not sure of {', '.join(unsure)}: best guess {number}"
+    else:
+        message = f"{number} (each digit at least {min(e['confidence'] for e in digits):.1%})"
+    return {"file": str(name), "found": True, "sure": not unsure, "digit": None,
+            "number": number, "message": message, "digits": digits}
 
 
 def no_digit_answer(name, reason):

@@ -23,6 +23,8 @@ const statusLine = document.getElementById("status");
 const timing = document.getElementById("timing");
 const seen = document.getElementById("seen");
 const seenContext = seen.getContext("2d");
+const seenDigits = document.getElementById("seen-digits");
+const seenRow = document.getElementById("seen-row");
 const bars = buildBars(document.getElementById("bars"));
 
 let stroke = null; // {id, points, width, before} while a pointer is drawing
@@ -203,16 +205,45 @@ function showProbabilities(probabilities) {
   });
 }
 
-function showSeen(rows) {
-  if (!rows) {
-    seenContext.clearRect(0, 0, seen.width, seen.height);
-    return;
-  }
-  const image = seenContext.createImageData(seen.width, seen.height);
+function paintProcessed(context, rows) {
+  const image = context.createImageData(28, 28);
   rows.flat().forEach((level, index) => {
     image.data.set([level, level, level, 255], index * 4);
   });
-  seenContext.putImageData(image, 0, 0);
+  context.putImageData(image, 0, 0);
+}
+
+// One digit: the single enlarged 28x28. Anything else hides the row of a number's digits.
+function showSeen(rows) {
+  seen.closest("figure").hidden = false;
+  seenDigits.hidden = true;
+  seenRow.replaceChildren();
+  if (rows) paintProcessed(seenContext, rows);
+  else seenContext.clearRect(0, 0, seen.width, seen.height);
+}
+
+// A number: each digit's 28x28 with its reading, left to right; `least` is outlined.
+function showSeenDigits(digits, least) {
+  seen.closest("figure").hidden = true;
+  seenDigits.hidden = false;
+  seenRow.replaceChildren(...digits.map((entry, index) => {
+    const tile = document.createElement("div");
+    tile.className = "seen-digit";
+    tile.classList.toggle("unsure", !entry.sure);
+    tile.classList.toggle("least", index === least);
+    const canvas = document.createElement("canvas");
+    canvas.width = 28;
+    canvas.height = 28;
+    canvas.setAttribute("aria-label", `Digit ${index + 1}: the 28×28 image the model saw`);
+    paintProcessed(canvas.getContext("2d"), entry.processed);
+    const reading = document.createElement("span");
+    reading.className = "reading";
+    const digit = document.createElement("b");
+    digit.textContent = String(entry.digit);
+    reading.append(digit, ` ${Math.round(entry.confidence * 100)}%`);
+    tile.append(canvas, reading);
+    return tile;
+  }));
 }
 
 function showAnswer(answer, milliseconds) {
@@ -225,6 +256,10 @@ function showAnswer(answer, milliseconds) {
     showSeen(null);
     return;
   }
+  if (answer.digits && answer.digits.length > 1) {
+    showNumber(answer);
+    return;
+  }
   result.dataset.state = answer.sure ? "sure" : "unsure";
   digitOutput.textContent = answer.sure ? String(answer.digit) : "?";
   statusLine.textContent = answer.sure
@@ -232,6 +267,22 @@ function showAnswer(answer, milliseconds) {
     : `${capitalised(answer.message)} – try again, larger or clearer.`;
   showProbabilities(answer.probabilities);
   showSeen(answer.processed);
+}
+
+// Several digits: the number (a "?" for each unsure digit), each digit's 28x28 and reading,
+// and the bars of the least sure digit, the one to redraw if any.
+function showNumber(answer) {
+  const { digits } = answer;
+  const confidences = digits.map((entry) => entry.confidence);
+  const least = confidences.indexOf(Math.min(...confidences));
+  result.dataset.state = answer.sure ? "sure" : "unsure";
+  digitOutput.textContent = digits.map((entry) => (entry.sure ? String(entry.digit) : "?"))
+    .join("");
+  statusLine.textContent = answer.sure
+    ? `It's ${answer.number}: each digit at least ${(confidences[least] * 100).toFixed(1)}% sure.`
+    : `${capitalised(answer.message)} – try again, larger or clearer.`;
+  showProbabilities(digits[least].probabilities);
+  showSeenDigits(digits, least);
 }
 
 function showError(message) {
@@ -246,7 +297,7 @@ function showError(message) {
 function showEmpty() {
   result.dataset.state = "empty";
   digitOutput.textContent = "–";
-  statusLine.textContent = "Draw a digit in the square.";
+  statusLine.textContent = "Draw a digit – or a number – in the square.";
   timing.textContent = "";
   showProbabilities(null);
   showSeen(null);
