@@ -191,3 +191,11 @@ def test_jpeg_exif_orientation_is_honoured():
     photo = decode_image(_jpeg_with_exif_orientation(stored, 6))  # 6: turn 90° clockwise
     assert photo.shape[:2] == upright.shape[:2]
     assert np.abs(photo - upright / 255.0).mean() < 0.02
+
+
+def test_a_png_too_large_to_decode_safely_is_refused_from_its_header():
+    flat = cv2.imencode(".png", np.full((100, 100), 255, np.uint8))[1].tobytes()
+    # The same PNG claiming to be 20000 x 20000 (400 megapixels): refused before decoding.
+    huge = flat[:16] + (20000).to_bytes(4, "big") + (20000).to_bytes(4, "big") + flat[24:]
+    with pytest.raises(ImageError, match="too large"):
+        decode_image(huge)

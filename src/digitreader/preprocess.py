@@ -29,6 +29,8 @@ MNIST_STROKE_WIDTH = 2.4  # median stroke width of MNIST digits, in 28x28 pixels
 # Photos are reduced to this longer side before looking for ink: plenty for a digit,
 # and it bounds time and memory for huge images.
 WORKING_MAX_SIDE = 1024
+# PNGs with more pixels than this are refused (a JPEG is decoded reduced, so needs no limit).
+MAX_DECODED_PIXELS = 150_000_000
 # A JPEG is decoded at 1/2, 1/4 or 1/8 of its size when that keeps this share of the working size.
 JPEG_MIN_SHARE = 0.75
 # The paper's brightness is estimated on a copy whose shorter side is this small (its longer
@@ -147,8 +149,14 @@ def decode_photo(data, max_side=WORKING_MAX_SIDE):
     """decode_image, and the scale: the original's pixels per pixel of the returned image."""
     if len(data) == 0:
         raise ImageError("empty file")
-    if data.startswith(_PNG_MAGIC) and _PNG_END not in data[-64:]:
-        raise ImageError("PNG file is truncated (no IEND chunk)")
+    if data.startswith(_PNG_MAGIC):
+        if _PNG_END not in data[-64:]:
+            raise ImageError("PNG file is truncated (no IEND chunk)")
+        # A small file can hold a huge, flat PNG that would take gigabytes to decode.
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        if width * height > MAX_DECODED_PIXELS:
+            raise ImageError(f"image too large: {width}x{height} pixels "
+                             f"(the limit is {MAX_DECODED_PIXELS // 10**6} megapixels)")
     original_side = None
     # libpng and libjpeg print their own complaints about damaged files; ours say it in one line.
     with native_stderr_silenced():
