@@ -21,7 +21,7 @@ import pytest
 from conftest import ROOT, SAMPLES, run_cli, sample_images
 from digitreader.model import DEFAULT_MODEL_PATH
 from digitreader.web import (LOW_CONFIDENCE, MAX_UPLOAD_BYTES, STATIC_FOLDER, create_app,
-                             make_local_server, prediction_answer)
+                             make_local_server, number_answer)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -191,11 +191,12 @@ def test_low_confidence_says_not_sure():
     probabilities = np.full(10, 0.05)
     probabilities[4] = LOW_CONFIDENCE - 0.1
     probabilities[9] = 1 - probabilities.sum() + 0.05
-    answer = prediction_answer("drawing", probabilities, np.zeros((28, 28), np.float32))
+    box = (0, 0, 28, 28)
+    answer = number_answer("drawing", [probabilities], [np.zeros((28, 28), np.float32)], [box])
     assert answer["sure"] is False and answer["digit"] == 4
     assert answer["message"].startswith("not sure")
     probabilities[4], probabilities[9] = LOW_CONFIDENCE, 1 - LOW_CONFIDENCE - 0.4
-    assert prediction_answer("drawing", probabilities, np.zeros((28, 28)))["sure"] is True
+    assert number_answer("drawing", [probabilities], [np.zeros((28, 28))], [box])["sure"] is True
 
 
 def bad_requests():

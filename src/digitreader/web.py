@@ -33,7 +33,7 @@ from werkzeug.exceptions import (BadRequest, HTTPException, RequestEntityTooLarg
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .model import load_model
-from .predict import as_json_record, predict_probabilities
+from .predict import number_json_record, predict_probabilities
 from .preprocess import MNIST_SIZE, ImageError, NoDigitFound, decode_photo, normalize_digits
 
 STATIC_FOLDER = Path(__file__).resolve().parent / "static"
@@ -147,47 +147,36 @@ def image_from_json(body):
         raise BadRequest('"image" is not valid base64') from None
 
 
-def prediction_answer(name, probabilities, digit_image):
-    """The JSON answer for one digit found: main.py's --json record, plus what the page shows.
-
-    sure: whether the top probability reaches LOW_CONFIDENCE; message: one line for people;
-    processed: the 28x28 the model saw as 28 rows of 0..255 (white digit on black).
-    """
-    answer = as_json_record(name, probabilities)
-    digit, confidence = answer["digit"], answer["confidence"]
-    sure = confidence >= LOW_CONFIDENCE
-    if sure:
-        message = f"{digit} ({confidence:.1%})"
-    else:
-        message = f"not sure: best guess {digit} at only {confidence:.0%}"
-    processed = np.round(np.clip(digit_image, 0.0, 1.0) * 255).astype(np.uint8)
-    return {**answer, "found": True, "sure": sure, "message": message,
-            "processed": processed.tolist()}
-
-
 def number_answer(name, rows, digit_images, boxes):
-    """The JSON answer for the digits found, left to right (see the module docstring).
+    """The JSON answer for the digits found, left to right (see the module docstring):
+    main.py's --json record, plus what the page shows.
 
     rows: (n, 10) probabilities; digit_images: n 28x28 in [0, 1]; boxes: n (x, y, w, h).
+    Per digit, sure: whether its top probability reaches LOW_CONFIDENCE; processed: the
+    28x28 the model saw as 28 rows of 0..255 (white digit on black).
     """
-    digits = []
-    for probabilities, digit_image, box in zip(rows, digit_images, boxes):
-        entry = prediction_answer(name, probabilities, digit_image)
-        for key in ("file", "found", "message"):
-            del entry[key]
-        digits.append({**entry, "box": [int(round(value)) for value in box]})
-    number = "".join(str(entry["digit"]) for entry in digits)
+    answer = number_json_record(name, rows, boxes)
+    digits = answer["digits"]
+    for entry, digit_image in zip(digits, digit_images):
+        processed = np.round(np.clip(digit_image, 0.0, 1.0) * 255).astype(np.uint8)
+        entry.update(sure=entry["confidence"] >= LOW_CONFIDENCE, processed=processed.tolist())
     if len(digits) == 1:
-        return {**prediction_answer(name, rows[0], digit_images[0]),
-                "number": number, "digits": digits}
+        (entry,) = digits
+        digit, confidence = entry["digit"], entry["confidence"]
+        if entry["sure"]:
+            message = f"{digit} ({confidence:.1%})"
+        else:
+            message = f"not sure: best guess {digit} at only {confidence:.0%}"
+        return {**answer, "found": True, "sure": entry["sure"], "message": message,
+                "processed": entry["processed"]}
+    number = answer["number"]
     unsure = [f"digit {place} ({entry['digit']} at only {entry['confidence']:.0%})"
               for place, entry in enumerate(digits, start=1) if not entry["sure"]]
     if unsure:
         message = f"not sure of {', '.join(unsure)}: best guess {number}"
     else:
         message = f"{number} (each digit at least {min(e['confidence'] for e in digits):.1%})"
-    return {"file": str(name), "found": True, "sure": not unsure, "digit": None,
-            "number": number, "message": message, "digits": digits}
+    return {**answer, "found": True, "sure": not unsure, "digit": None, "message": message}
 
 
 def no_digit_answer(name, reason):
