@@ -1,72 +1,14 @@
 """Draw a digit in the browser and watch the model read it: serves the drawing pad locally.
 
     python app.py                 then open the address it prints
-    python app.py --port 8080 --model models/mnist_mlp.keras
+    python app.py --port 8080 --model models/mnist_cnn.keras
+
+The same as `digitreader serve`.
 """
 
-import argparse
-import os
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
-
-# Only light imports up here: --help and bad arguments must not wait for TensorFlow.
-from digitreader.model import DEFAULT_MODEL_PATH, ModelFileError  # noqa: E402
-
-DEFAULT_PORT = 8000
-
-
-def port_number(text):
-    """argparse type: a TCP port, 0..65535 (0 lets the system pick a free one)."""
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be between 0 and 65535, not {port}")
-    return port
-
-
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description="Serve a drawing pad on 127.0.0.1: draw a digit (mouse, pen or finger) or "
-        "drop a photo, and see the model's answer, its ten probabilities and the 28x28 it saw.",
-    )
-    parser.add_argument("--port", type=port_number, default=DEFAULT_PORT,
-                        help=f"port to listen on (default {DEFAULT_PORT}; 0: any free port)")
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH, metavar="PATH",
-                        help="Keras model file to use (default models/mnist_mlp.keras)")
-    return parser.parse_args(argv)
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    from digitreader.web import HOST, create_app, make_local_server
-
-    try:
-        app = create_app(args.model)  # checks the file before TensorFlow is imported
-    except ModelFileError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    try:
-        server = make_local_server(app, args.port)
-    except OSError as error:
-        reason = os.strerror(error.errno) if error.errno else str(error)
-        print(f"error: cannot listen on {HOST}:{args.port}: {reason}", file=sys.stderr)
-        return 1
-    print(f"Drawing pad at http://{HOST}:{server.port}/  (Ctrl+C to stop)", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0
-
+from digitreader.cli import run_command
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:  # Ctrl+C while the model loads: stop quietly
-        sys.exit(130)
+    sys.exit(run_command("serve"))

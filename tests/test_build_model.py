@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, run_cli
+from digitreader.classify import load_classifier
 from digitreader.model import build_mlp, load_model
-from digitreader.predict import predict_probabilities
 
 SLICE_TRAIN, SLICE_TEST = 3000, 500
 
@@ -37,7 +37,7 @@ def test_one_epoch_run_writes_a_model_that_loads_and_predicts(small_mnist, tmp_p
         [type(layer).__name__ for layer in build_mlp().layers]
     with np.load(small_mnist) as data:
         images, labels = data["x_test"][:200] / 255.0, data["y_test"][:200]
-    accuracy = (predict_probabilities(model, images).argmax(1) == labels).mean()
+    accuracy = (load_classifier(output)(images).argmax(1) == labels).mean()
     assert accuracy > 0.5, "one epoch on 3000 images already beats chance by far"
     record = json.loads((tmp_path / "out" / "tiny.json").read_text())
     assert record["epochs"] == 1 and record["batch_size"] == 64

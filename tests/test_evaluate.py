@@ -1,12 +1,15 @@
-"""evaluate.py as a user runs it: a labelled folder, MNIST, several models, bad input."""
+"""evaluate.py as a user runs it: a labelled folder of digits or numbers, MNIST, several
+models, bad input; and the labelling and scoring rules it follows."""
 
 import json
 import shutil
+from pathlib import Path
 
 import cv2
 import pytest
 
 from conftest import run_cli, sample_images
+from digitreader.evaluation import align, file_label
 from digitreader.model import DEFAULT_MODEL_PATH
 
 
@@ -54,10 +57,11 @@ def test_folder_json_has_counts_confusions_unreadable_files_and_figures(photo_fo
     assert matrix[2][8] == 1, "the 8 filed as a 2 is read as an 8"
     assert [matrix[digit][digit] for digit in (0, 3, 5, 6, 7, 9)] == [1] * 6
     per_digit = {entry["digit"]: entry for entry in model["per_digit"]}
-    assert per_digit[2]["accuracy"] == 0 and per_digit[5]["images"] == 1
-    assert per_digit[1]["images"] == 0 and per_digit[1]["accuracy"] is None
-    assert model["misread"] == [{"image": str(folder / "2_mislabelled.png"), "true": 2,
-                                 "predicted": 8, "confidence": model["misread"][0]["confidence"]}]
+    assert per_digit[2]["accuracy"] == 0 and per_digit[5]["written"] == 1
+    assert per_digit[1]["written"] == 0 and per_digit[1]["accuracy"] is None
+    assert model["misread"] == [{"image": str(folder / "2_mislabelled.png"), "true": "2",
+                                 "read": "8", "confidence": model["misread"][0]["confidence"]}]
+    assert model["digits"] == {"written": 8, "right": 7, "missing": 0, "extra": 0}
     for name in ("confusion_matrix", "misread"):
         path = tmp_path / f"{name}.png"
         assert model["figures"][name] == str(path)
@@ -73,8 +77,9 @@ def test_folder_text_report(photo_folder, tmp_path):
     assert "evaluating 8 images" in out and "1 unreadable file, listed at the end" in out
     assert "accuracy: 87.50% (7 of 8 images)" in out
     assert "77.78% (7 of 9) if the unreadable file counts as misread" in out
-    assert "    2       1     0.00%" in out, "per-digit table: digit, images, accuracy"
-    assert "confusion matrix (rows: true digit, columns: predicted digit)" in out
+    assert "    2        1     0.00%" in out, "per-digit table: digit, written, accuracy"
+    assert "confusion matrix (rows: digit written, columns: digit read)" in out
+    assert "digits:" not in out, "a set of single digits read as single digits needs no digit count"
     assert f"unreadable files (1):\n  {folder / '4' / 'broken.jpg'}: " in out
     assert "note: skipped 2 files with no label" in result.stderr and "notes.txt" in result.stderr
     assert "Traceback" not in result.stderr
@@ -103,8 +108,8 @@ def test_mnist_test_set_with_a_limit(mnist_file, tmp_path):
     (model,) = json.loads(result.stdout)["models"]
     assert model["images"] == 500
     assert sum(map(sum, model["confusion_matrix"])) == 500
-    assert sum(entry["images"] for entry in model["per_digit"]) == 500
-    assert all(entry["images"] > 20 for entry in model["per_digit"]), "spread over the whole set"
+    assert sum(entry["written"] for entry in model["per_digit"]) == 500
+    assert all(entry["written"] > 20 for entry in model["per_digit"]), "spread over the whole set"
     assert model["accuracy"] >= 0.97
     assert len(model["misread"]) == 500 - model["correct"]
     assert all(entry["image"].startswith("x_test[") for entry in model["misread"])
@@ -142,3 +147,64 @@ def test_usage_errors(args, message):
     result = run_cli("evaluate.py", *args, timeout=60)
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def number_sample(number):
+    return next(path for path in sample_images() if path.name.startswith(f"{number}_"))
+
+
+@pytest.fixture(scope="module")
+def number_folder(tmp_path_factory):
+    """The number samples, labelled by name and by folder, with two labelled wrong."""
+    folder = tmp_path_factory.mktemp("numbers")
+    for number in ("2026", "4175"):
+        shutil.copy(number_sample(number), folder / number_sample(number).name)
+    (folder / "308").mkdir()
+    shutil.copy(number_sample("308"), folder / "308" / "photo.png")  # labelled by its folder
+    shutil.copy(number_sample("308"), folder / "3080_marker.png")  # a 0 the reader misses
+    shutil.copy(number_sample("2026"), folder / "2027_note.jpg")  # a digit misread
+    shutil.copy(sample("7"), folder / "07_seven.jpg")  # leading zeros count: one digit missing
+    return folder
+
+
+def test_numbers_are_scored_as_whole_numbers_with_digits_missing_and_extra(number_folder, tmp_path):
+    result = run_cli("evaluate.py", number_folder, "--json", "--output-dir", tmp_path)
+    assert result.returncode == 0, result.stderr
+    (model,) = json.loads(result.stdout)["models"]
+    readings = {Path(entry["image"]).relative_to(number_folder).as_posix(): entry
+                for entry in model["readings"]}
+    assert {name: (entry["true"], entry["read"]) for name, entry in readings.items()} == {
+        "2026_sticky_note.jpg": ("2026", "2026"), "4175_lined_paper.jpg": ("4175", "4175"),
+        "308/photo.png": ("308", "308"), "3080_marker.png": ("3080", "308"),
+        "2027_note.jpg": ("2027", "2026"), "07_seven.jpg": ("07", "7")}
+    assert (model["images"], model["correct"]) == (6, 3)
+    assert model["digits"] == {"written": 4 + 4 + 3 + 4 + 4 + 2, "right": 4 + 4 + 3 + 3 + 3 + 1,
+                               "missing": 2, "extra": 0}
+    assert model["confusion_matrix"][7][6] == 1, "the 7 of 2027 read as a 6"
+    assert model["missing_per_digit"][0] == 2
+    assert [entry["true"] for entry in model["misread"]] and \
+        {entry["true"] for entry in model["misread"]} == {"3080", "2027", "07"}
+
+    text = run_cli("evaluate.py", number_folder, "--output-dir", tmp_path).stdout
+    assert "accuracy: 50.00% (3 of 6 images read right, the whole number)" in text
+    assert "digits: 85.71% of 21 written digits read right; 2 missing, 0 extra" in text
+
+
+@pytest.mark.parametrize("relative, label", [
+    ("3_kitchen.jpg", "3"), ("3.png", "3"), ("7/1.jpg", "7"), ("2026_note.jpg", "2026"),
+    ("numbers/0869_x.png", "0869"), ("2026/IMG_1.jpg", "2026"), ("7/2026_x.jpg", "7"),
+    ("20240105_0932.jpg", None), ("IMG_4032.jpg", None), ("notes.txt", None),
+])
+def test_labels_come_from_digit_folders_else_the_leading_digits_of_the_name(relative, label):
+    assert file_label(Path(relative)) == label
+
+
+@pytest.mark.parametrize("label, read, pairs, missing, extra", [
+    ("2026", "2026", [(2, 2), (0, 0), (2, 2), (6, 6)], [], []),
+    ("3080", "308", [(3, 3), (0, 0), (8, 8)], [0], []),
+    ("4", "46", [(4, 4)], [], [6]),
+    ("129", "474", [(1, 4), (2, 7), (9, 4)], [], []),
+    ("07", "", [], [0, 7], []),
+])
+def test_alignment_finds_the_fewest_changes(label, read, pairs, missing, extra):
+    assert align(label, read) == (pairs, missing, extra)

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
+from digitreader.classify import Classifier
 from digitreader.model import DEFAULT_MODEL_PATH, MODEL_PATHS, build_mlp, load_model
-from digitreader.predict import predict_probabilities
 
 REQUIRED_TEST_ACCURACY = {"mlp": 0.985, "cnn": 0.994}
 
@@ -18,7 +18,7 @@ def shipped_model():
 
 def mnist_accuracy(model, mnist_test_set):
     images, labels = mnist_test_set
-    probabilities = predict_probabilities(model, images.astype(np.float32) / 255.0)
+    probabilities = Classifier(None, model)(images.astype(np.float32) / 255.0)
     assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
     return float((probabilities.argmax(axis=1) == labels).mean())
 

@@ -4,9 +4,10 @@ import cv2
 import numpy as np
 import pytest
 
-from digitreader.model import MODEL_PATHS, load_model
-from digitreader.predict import predict_probabilities
-from digitreader.preprocess import NoDigitFound, decode_image, normalize_digits
+from digitreader.classify import load_classifier
+from digitreader.model import MODEL_PATHS
+from digitreader.preprocess import NoDigitFound, preprocess_bytes
+from digitreader.reading import read_pages
 from number_photos import generate_numbers
 from photo_generator import generate
 
@@ -15,12 +16,11 @@ SEED = 7
 REQUIRED_APART = 0.95  # whole numbers read right when no digits touch
 
 
-def read_numbers(model, photos):
+def read_numbers(classifier, photos):
     """The number each photo reads as, and how many digits each was cut into."""
-    parts = [normalize_digits(decode_image(photo.photo)) for photo in photos]
-    flat = predict_probabilities(model, [item.digit for digits in parts for item in digits]).argmax(1)
-    ends = np.cumsum([len(digits) for digits in parts])
-    return ["".join(map(str, row)) for row in np.split(flat, ends[:-1])], [len(d) for d in parts]
+    readings = read_pages([(index, preprocess_bytes(photo.photo)) for index, photo in enumerate(photos)],
+                          classifier)
+    return [reading.number for reading in readings], [len(reading.digits) for reading in readings]
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def numbers(mnist_test_set):
 
 @pytest.fixture(scope="module")
 def readings(numbers):
-    return {arch: read_numbers(load_model(path), numbers) for arch, path in MODEL_PATHS.items()}
+    return {arch: read_numbers(load_classifier(path), numbers) for arch, path in MODEL_PATHS.items()}
 
 
 def rate(pairs):
@@ -56,7 +56,7 @@ def test_numbers_whose_digits_do_not_touch_are_read(numbers, readings):
 
 def test_a_single_digit_photo_still_reads_as_one_digit(mnist_test_set):
     photos = list(generate(*mnist_test_set, 200, seed=SEED))
-    counts = [len(normalize_digits(decode_image(photo))) for photo, _, _ in photos]
+    counts = [len(preprocess_bytes(photo).digits) for photo, _, _ in photos]
     assert counts.count(1) >= 0.99 * len(photos)
 
 
@@ -64,4 +64,4 @@ def test_a_blank_photo_says_no_digit_found():
     paper = np.clip(np.random.default_rng(0).normal(190, 4, (600, 900, 3)), 0, 255).astype(np.uint8)
     ok, data = cv2.imencode(".jpg", paper)
     with pytest.raises(NoDigitFound, match="no digit found"):
-        normalize_digits(decode_image(data.tobytes()))
+        preprocess_bytes(data.tobytes())

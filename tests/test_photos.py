@@ -16,9 +16,10 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, run_cli
-from digitreader.model import DEFAULT_MODEL_PATH, load_model
-from digitreader.predict import predict_probabilities
-from digitreader.preprocess import ImageError, decode_image, normalize_digit
+from digitreader.classify import load_classifier
+from digitreader.model import DEFAULT_MODEL_PATH
+from digitreader.preprocess import ImageError, preprocess_bytes
+from digitreader.reading import read_pages
 from photo_generator import DEFAULT_SEED, VARIANTS, generate, plan, render_planned
 
 PHOTO_COUNT = 1000
@@ -43,9 +44,10 @@ def _test_images(mnist_path):
 
 
 def _read_photos(mnist_path, planned_photos):
-    """Worker: render photos, read each with our preprocessing and the tutorials'.
+    """Worker: render photos, preprocess each as main.py does, and as the tutorials do.
 
-    Returns (our 28x28, or None when no digit was found; the tutorials' 28x28) per photo.
+    Returns (our Page without its photo, or None when no digit was found; the tutorials'
+    28x28) per photo.
     """
     cv2.setNumThreads(1)  # one process per core already
     images = _test_images(mnist_path)
@@ -53,10 +55,11 @@ def _read_photos(mnist_path, planned_photos):
     for planned in planned_photos:
         data = render_planned(images, planned, DEFAULT_SEED)
         try:
-            digit = normalize_digit(decode_image(data)).digit
+            page = preprocess_bytes(data)
+            page.photo.rgb = page.digit_mask = None  # only the digits travel back
         except ImageError:
-            digit = None
-        results.append((digit, tutorial_digit(data)))
+            page = None
+        results.append((page, tutorial_digit(data)))
     return results
 
 
@@ -76,7 +79,7 @@ def read_photos(mnist_file, mnist_test_set):
 
 @pytest.fixture(scope="module")
 def shipped_model():
-    return load_model(DEFAULT_MODEL_PATH)
+    return load_classifier(DEFAULT_MODEL_PATH)
 
 
 def per_variant(planned, correct):
@@ -96,15 +99,16 @@ def report(title, planned, correct, unreadable=None):
 
 
 def test_shipped_model_reads_generated_photos(read_photos, shipped_model):
+    """Read as main.py reads: a photo is right when exactly its one digit is read."""
     planned, labels, results = read_photos
-    readable = [index for index, (digit, _) in enumerate(results) if digit is not None]
-    predicted = np.full(len(results), -1)
-    digits = np.stack([results[index][0] for index in readable])
-    predicted[readable] = predict_probabilities(shipped_model, digits).argmax(axis=1)
-    unreadable = {variant: sum(1 for photo, (digit, _) in zip(planned, results)
-                               if digit is None and photo.variant == variant)
+    readable = [index for index, (page, _) in enumerate(results) if page is not None]
+    readings = read_pages([(index, results[index][0]) for index in readable], shipped_model)
+    read = np.full(len(results), "", dtype=object)
+    read[readable] = [reading.number for reading in readings]
+    unreadable = {variant: sum(1 for photo, (page, _) in zip(planned, results)
+                               if page is None and photo.variant == variant)
                   for variant in VARIANTS}
-    correct = predicted == labels  # a photo with no digit found counts as misread
+    correct = read == labels.astype(str)  # a photo with no digit found counts as misread
     summary = report("our preprocessing", planned, correct, unreadable)
     accuracy = float(correct.mean())
     assert accuracy >= REQUIRED_ACCURACY, summary
@@ -113,7 +117,7 @@ def test_shipped_model_reads_generated_photos(read_photos, shipped_model):
 def test_tutorial_preprocessing_fails_on_generated_photos(read_photos, shipped_model):
     planned, labels, results = read_photos
     digits = np.stack([tutorial for _, tutorial in results])
-    correct = predict_probabilities(shipped_model, digits).argmax(axis=1) == labels
+    correct = shipped_model(digits).argmax(axis=1) == labels
     summary = report("tutorials' preprocessing", planned, correct)
     accuracy = float(correct.mean())
     assert accuracy < NAIVE_MAX_ACCURACY, summary

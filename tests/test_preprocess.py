@@ -7,10 +7,10 @@ import cv2
 import numpy as np
 import pytest
 
-from digitreader.preprocess import (
-    JPEG_MIN_SHARE, MNIST_BOX, MNIST_CENTRE, MNIST_SIZE, WORKING_MAX_SIDE, ImageError, NoDigitFound,
-    centre_of_mass, decode_image, normalize_digit, read_image, stroke_width,
-)
+from digitreader.preprocess import ImageError, NoDigitFound, Photo, preprocess
+from digitreader.preprocess.decode import DecodeParams, decode, read_file
+from digitreader.preprocess.normalize import (MNIST_BOX, MNIST_CENTRE, MNIST_SIZE, centre_of_mass,
+                                              stroke_width)
 
 SEVEN = [(0.15, 0.1), (0.85, 0.1), (0.4, 0.95)]
 
@@ -34,13 +34,22 @@ def encode(image, extension=".png"):
     return data.tobytes()
 
 
+class OneDigit:
+    """The one digit preprocessing finds in an RGB image: its 28x28, its box, the polarity."""
+
+    def __init__(self, rgb):
+        page = preprocess(Photo(rgb, 1.0))
+        assert len(page.digits) == 1, f"one digit drawn, {len(page.digits)} found"
+        self.digit, self.box, self.dark_ink = page.digits[0].image, page.digits[0].box, page.dark_ink
+
+
 def ink_box(digit, level=0.3):
     rows, columns = np.nonzero(digit > level)
     return rows.max() - rows.min() + 1, columns.max() - columns.min() + 1
 
 
 def test_output_is_mnist_shaped_float_in_unit_range():
-    digit = normalize_digit(draw(SEVEN)).digit
+    digit = OneDigit(draw(SEVEN)).digit
     assert digit.shape == (MNIST_SIZE, MNIST_SIZE)
     assert digit.dtype == np.float32
     assert digit.min() >= 0.0 and digit.max() <= 1.0
@@ -50,15 +59,15 @@ def test_output_is_mnist_shaped_float_in_unit_range():
 
 
 def test_dark_ink_and_light_ink_give_the_same_digit():
-    dark = normalize_digit(draw(SEVEN, paper=0.8, ink=0.15))
-    light = normalize_digit(draw(SEVEN, paper=0.15, ink=0.8))
+    dark = OneDigit(draw(SEVEN, paper=0.8, ink=0.15))
+    light = OneDigit(draw(SEVEN, paper=0.15, ink=0.8))
     assert dark.dark_ink and not light.dark_ink
     assert np.abs(dark.digit - light.digit).mean() < 0.02
 
 
 @pytest.mark.parametrize("box", [(20, 20, 150), (600, 400, 180), (30, 420, 160)])
 def test_off_centre_digit_lands_with_its_centre_of_mass_at_the_centre(box):
-    result = normalize_digit(draw(SEVEN, box=box))
+    result = OneDigit(draw(SEVEN, box=box))
     row, column = centre_of_mass(result.digit)
     assert abs(row - MNIST_CENTRE) <= 1 and abs(column - MNIST_CENTRE) <= 1
     assert abs(MNIST_CENTRE - (MNIST_SIZE - 1) / 2) <= 0.5
@@ -67,7 +76,7 @@ def test_off_centre_digit_lands_with_its_centre_of_mass_at_the_centre(box):
 
 
 def test_a_thin_one_stays_thin_and_upright():
-    digit = normalize_digit(draw([(0.5, 0.0), (0.5, 1.0)], thickness=12)).digit
+    digit = OneDigit(draw([(0.5, 0.0), (0.5, 1.0)], thickness=12)).digit
     height, width = ink_box(digit)
     assert height >= MNIST_BOX - 1
     assert 1 <= width <= 4
@@ -77,7 +86,7 @@ def test_a_thin_one_stays_thin_and_upright():
 def test_stroke_width_is_brought_near_mnist(pen):
     """A fine pen in a big photo must not fade; a marker must not fill the digit's holes."""
     big = draw(SEVEN, size=(3000, 4000), box=(1200, 800, 1400), thickness=pen)
-    digit = normalize_digit(big).digit
+    digit = OneDigit(big).digit
     assert digit.max() > 0.9
     width = stroke_width(digit > 0.5)
     assert 1.5 <= width <= 4.0, f"stroke {width:.1f} px wide at 28x28"
@@ -88,25 +97,26 @@ def test_transparent_background_is_composited_onto_white():
     # Dark colour everywhere: only alpha says where the ink is, so alpha must be honoured.
     rgba = np.zeros(opaque.shape + (4,), np.uint8)
     rgba[:, :, 3] = 255 - opaque
-    photo = decode_image(encode(rgba))
+    photo = decode(encode(rgba)).rgb
     assert photo.shape[2] == 3
     assert photo[0, 0].min() > 0.99, "transparent pixels are white paper"
-    digit = normalize_digit(photo).digit
+    digit = OneDigit(photo).digit
     assert digit.max() > 0.9 and centre_of_mass(digit)[0] == pytest.approx(MNIST_CENTRE, abs=1)
 
 
 def test_sixteen_bit_png_reads_like_eight_bit():
     eight = (draw(SEVEN)[:, :, 0] * 255).astype(np.uint8)
     sixteen = eight.astype(np.uint16) * 257
-    from_eight = normalize_digit(decode_image(encode(eight))).digit
-    from_sixteen = normalize_digit(decode_image(encode(sixteen))).digit
+    from_eight = OneDigit(decode(encode(eight)).rgb).digit
+    from_sixteen = OneDigit(decode(encode(sixteen)).rgb).digit
     assert np.abs(from_eight - from_sixteen).max() < 0.01
 
 
 def test_large_jpeg_is_decoded_reduced_to_the_working_size():
     big = (draw(SEVEN, size=(3000, 4000), box=(1000, 800, 1200), thickness=50) * 255).astype(np.uint8)
-    photo = decode_image(encode(big, ".jpg"))
-    assert JPEG_MIN_SHARE * WORKING_MAX_SIDE <= max(photo.shape[:2]) <= WORKING_MAX_SIDE
+    photo = decode(encode(big, ".jpg")).rgb
+    params = DecodeParams()
+    assert params.jpeg_min_share * params.max_side <= max(photo.shape[:2]) <= params.max_side
     assert photo.shape[1] / photo.shape[0] == pytest.approx(4000 / 3000, rel=0.01)
 
 
@@ -117,7 +127,7 @@ def test_large_jpeg_is_decoded_reduced_to_the_working_size():
 ], ids=["white", "grey", "paper-noise"])
 def test_blank_image_reports_no_digit(image):
     with pytest.raises(NoDigitFound, match="no digit found"):
-        normalize_digit(decode_image(encode(image)))
+        OneDigit(decode(encode(image)).rgb)
 
 
 def test_far_specks_are_ignored_and_pen_lifted_pieces_kept():
@@ -125,7 +135,7 @@ def test_far_specks_are_ignored_and_pen_lifted_pieces_kept():
     cv2.circle(photo, (60, 550), 6, (0.1, 0.1, 0.1), -1)  # a speck far from the digit
     # A separate bar crossing the 7's stem, as some people write it: close, so it belongs.
     cv2.line(photo, (330, 420), (450, 420), (0.15, 0.15, 0.15), 14, cv2.LINE_AA)
-    x, y, width, height = normalize_digit(photo).box
+    x, y, width, height = OneDigit(photo).box
     assert x >= 240 and y + height < 500, "the speck is not part of the box"
     assert x <= 335, "the crossing bar is"
 
@@ -138,31 +148,30 @@ def test_unreadable_files_raise_one_line_image_errors(tmp_path):
     for name, reason in [("missing.png", "no such file"), ("empty.png", "empty"),
                          ("text.png", "not an image"), ("cut.jpg", "truncated"), (".", "directory")]:
         with pytest.raises(ImageError, match=reason) as error:
-            read_image(tmp_path / name)
+            read_file(tmp_path / name).rgb
         assert "\n" not in str(error.value)
 
 
 def test_non_ascii_paths_are_read(tmp_path):
     path = tmp_path / "zahl fünf 五.png"
     path.write_bytes(encode((draw(SEVEN) * 255).astype(np.uint8)))
-    assert read_image(path).shape == (600, 800, 3)
+    assert read_file(path).rgb.shape == (600, 800, 3)
 
 
 def test_preprocessing_does_not_import_tensorflow():
     code = "import sys, digitreader.preprocess; print('tensorflow' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env={"PYTHONPATH": "src"}, cwd=__file__.rsplit("/tests/", 1)[0])
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
 
 
 def test_ruled_and_squared_lines_are_not_taken_for_the_digit():
-    plain = normalize_digit(draw(SEVEN))
+    plain = OneDigit(draw(SEVEN))
     lined = draw(SEVEN)
     for y in range(25, 600, 40):
         cv2.line(lined, (0, y), (800, y), (0.55, 0.55, 0.7), 2, cv2.LINE_AA)
     for x in range(25, 800, 40):
         cv2.line(lined, (x, 0), (x, 600), (0.55, 0.55, 0.7), 2, cv2.LINE_AA)
-    result = normalize_digit(lined)
+    result = OneDigit(lined)
     assert result.box == pytest.approx(plain.box, abs=6)
     assert np.abs(result.digit - plain.digit).mean() < 0.05
 
@@ -170,7 +179,7 @@ def test_ruled_and_squared_lines_are_not_taken_for_the_digit():
 def test_dark_table_at_the_photo_edge_is_not_the_digit():
     photo = draw(SEVEN, box=(300, 200, 200))
     photo[:, :110] = 0.12  # the table beside the sheet of paper
-    x, y, width, height = normalize_digit(photo).box
+    x, y, width, height = OneDigit(photo).box
     assert x >= 290 and width <= 220
 
 
@@ -188,7 +197,7 @@ def _jpeg_with_exif_orientation(image, orientation):
 def test_jpeg_exif_orientation_is_honoured():
     upright = (draw(SEVEN) * 255).astype(np.uint8)
     stored = cv2.rotate(upright, cv2.ROTATE_90_COUNTERCLOCKWISE)  # as the sensor saw it
-    photo = decode_image(_jpeg_with_exif_orientation(stored, 6))  # 6: turn 90° clockwise
+    photo = decode(_jpeg_with_exif_orientation(stored, 6)).rgb  # 6: turn 90° clockwise
     assert photo.shape[:2] == upright.shape[:2]
     assert np.abs(photo - upright / 255.0).mean() < 0.02
 
@@ -198,4 +207,4 @@ def test_a_png_too_large_to_decode_safely_is_refused_from_its_header():
     # The same PNG claiming to be 20000 x 20000 (400 megapixels): refused before decoding.
     huge = flat[:16] + (20000).to_bytes(4, "big") + (20000).to_bytes(4, "big") + flat[24:]
     with pytest.raises(ImageError, match="too large"):
-        decode_image(huge)
+        decode(huge).rgb

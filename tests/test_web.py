@@ -20,8 +20,8 @@ import pytest
 
 from conftest import ROOT, SAMPLES, run_cli, sample_images
 from digitreader.model import DEFAULT_MODEL_PATH
-from digitreader.web import (LOW_CONFIDENCE, MAX_UPLOAD_BYTES, STATIC_FOLDER, create_app,
-                             make_local_server, number_answer)
+from digitreader.reading import LOW_CONFIDENCE, DigitReading, Reading
+from digitreader.web import MAX_UPLOAD_BYTES, STATIC_FOLDER, create_app, make_local_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -187,16 +187,27 @@ def test_a_blank_canvas_says_no_digit_instead_of_guessing(client):
     assert "probabilities" not in answer
 
 
+def reading_of(*rows):
+    """A Reading of digits with the given probabilities, as read_pages makes them."""
+    box = (0, 0, 28, 28)
+    return Reading("drawing", None, [DigitReading(np.zeros((28, 28), np.float32), box, box, row)
+                                     for row in rows])
+
+
 def test_low_confidence_says_not_sure():
     probabilities = np.full(10, 0.05)
     probabilities[4] = LOW_CONFIDENCE - 0.1
     probabilities[9] = 1 - probabilities.sum() + 0.05
-    box = (0, 0, 28, 28)
-    answer = number_answer("drawing", [probabilities], [np.zeros((28, 28), np.float32)], [box])
+    answer = reading_of(probabilities).record()
     assert answer["sure"] is False and answer["digit"] == 4
     assert answer["message"].startswith("not sure")
-    probabilities[4], probabilities[9] = LOW_CONFIDENCE, 1 - LOW_CONFIDENCE - 0.4
-    assert number_answer("drawing", [probabilities], [np.zeros((28, 28))], [box])["sure"] is True
+    sure = probabilities.copy()
+    sure[4], sure[9] = LOW_CONFIDENCE, 1 - LOW_CONFIDENCE - 0.4
+    assert reading_of(sure).record()["sure"] is True
+    number = reading_of(sure, probabilities).record()
+    assert (number["number"], number["sure"], number["digit"]) == ("44", False, None)
+    assert [digit["sure"] for digit in number["digits"]] == [True, False]
+    assert number["message"].startswith("not sure of digit 2 (4 at only")
 
 
 def bad_requests():
@@ -398,11 +409,11 @@ def test_draw_clear_upload_and_drop_in_a_real_browser(server_url, browser):
     tiles = page.locator("#seen-row .seen-digit")
     expect(tiles).to_have_count(2)
     expect(tiles.locator(".reading b")).to_have_text(["1", "7"])
-    expect(page.locator("#seen")).to_be_hidden()
+    expect(page.locator("#seen-row .seen-digit.least")).to_have_count(1)
     page.get_by_role("button", name="Clear").click()
     expect(digit).to_have_text("–")
     expect(tiles).to_have_count(0)
-    expect(page.locator("#seen")).to_be_visible()
+    expect(page.locator("#seen-digits")).to_be_hidden()
 
     page.set_input_files("#file", str(PHOTO))
     expect(digit).to_have_text(PHOTO.name[0], timeout=15_000)

@@ -12,7 +12,17 @@ from .native import native_stderr_silenced
 IMAGE_SIZE = 28
 NUM_CLASSES = 10
 HIDDEN_UNITS = 128
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "models" / "mnist_mlp.keras"
+
+
+def shipped_models_folder():
+    """Where the shipped models are: inside the installed package (a wheel carries the
+    repository's models/ as digitreader/models/), else the repository's models/ (a checkout
+    or an editable install). Neither depends on the current directory."""
+    packaged = Path(__file__).resolve().parent / "models"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "models"
+
+
+DEFAULT_MODEL_PATH = shipped_models_folder() / "mnist_mlp.keras"
 
 
 class ModelFileError(Exception):

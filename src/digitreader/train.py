@@ -4,10 +4,17 @@ Augmentation lives in the tf.data pipeline, never in the model, so the saved fil
 exactly the card's architecture.
 """
 
+import datetime
+import json
+import platform
 import time
+from pathlib import Path
 
 import numpy as np
 
+from .atomic import write_atomic
+from .data import file_sha256
+from .figures import training_curves
 from .model import ARCHITECTURES, IMAGE_SIZE, compile_model, import_keras
 
 VALIDATION_SIZE = 5000
@@ -178,3 +185,41 @@ def train(train_data, test_data, epochs, batch_size, seed, arch="mlp", verbose=1
         "test_accuracy": float(test_accuracy),
     }
     return model, report
+
+
+def training_record(report, arch, epochs, batch_size, seed, data_path):
+    """The JSON record saved beside a model: how it was trained and how well it did."""
+    import keras
+    import tensorflow as tf
+
+    return {
+        "test_accuracy": round(report["test_accuracy"], 5),
+        "test_loss": round(report["test_loss"], 5),
+        "arch": arch,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "seed": seed,
+        "train_seconds": report["train_seconds"],
+        "epoch_seconds": report["epoch_seconds"],
+        "tensorflow_version": tf.__version__,
+        "keras_version": keras.__version__,
+        "python_version": platform.python_version(),
+        "data_file": data_path.name if data_path else "keras.datasets.mnist",
+        "data_sha256": file_sha256(data_path) if data_path else None,
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "history": {name: [round(v, 5) for v in values] for name, values in report["history"].items()},
+    }
+
+
+def record_paths(model_path):
+    """The training record and curves that sit beside a model file."""
+    return model_path.with_suffix(".json"), model_path.with_name(model_path.stem + "_curves.png")
+
+
+def save_trained(model, record, history, model_path):
+    """Write the model, its record and its training curves; returns their paths."""
+    record_path, curves_path = record_paths(model_path)
+    write_atomic(model.save, model_path)
+    write_atomic(lambda path: Path(path).write_text(json.dumps(record, indent=2) + "\n"), record_path)
+    write_atomic(training_curves(history).savefig, curves_path)
+    return [model_path, record_path, curves_path]

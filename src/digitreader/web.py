@@ -5,18 +5,11 @@
 
 The image may come as JSON {"image": "data:image/png;base64,..."} (as the page sends its
 canvas), as a multipart upload in the field "image" (as the page sends a photo), or as a raw
-body with Content-Type image/* (handy with curl). It goes through the same preprocessing and
-model as main.py: normalize_digits finds the digits side by side, left to right, and the model
-reads them all in one batch. Bad requests get a 4xx with {"error": "..."}; the server keeps
+body with Content-Type image/* (handy with curl). It is read exactly as main.py reads a file
+(reading.read_pages), and the answer is main.py's --json record (Reading.record) with each
+digit's 28x28 ("processed", 28 rows of 0..255) and "found": true. An image with no digit gets
+{"found": false, "message": ...}. Bad requests get a 4xx with {"error": "..."}; the server keeps
 serving.
-
-Every answer with ink has file, found (true), sure, message, number (the digits as a string)
-and digits: per digit, left to right, its digit, confidence, probabilities (10), sure,
-processed (the 28x28 the model saw, 28 rows of 0..255) and box ([x, y, width, height] in the
-uploaded image's pixels). With ONE digit the top level also holds that digit's digit,
-confidence, probabilities and processed, exactly as before numbers were read. With several,
-the top-level digit is null (there is no single digit; read number), sure means every digit
-reaches LOW_CONFIDENCE, and message is the number or, if not sure, names the unsure digits.
 """
 
 import base64
@@ -32,16 +25,14 @@ from werkzeug.exceptions import (BadRequest, HTTPException, RequestEntityTooLarg
                                  UnsupportedMediaType)
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from .model import load_model
-from .predict import number_json_record, predict_probabilities
-from .preprocess import MNIST_SIZE, ImageError, NoDigitFound, decode_photo, normalize_digits
+from .classify import load_classifier
+from .preprocess import MNIST_SIZE, ImageError, NoDigitFound, preprocess_bytes
+from .reading import read_pages
 
 STATIC_FOLDER = Path(__file__).resolve().parent / "static"
 HOST = "127.0.0.1"
 LISTEN_BACKLOG = 128  # connections waiting to be accepted; a burst beyond it is refused
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-# Below this probability for the top digit the page says "not sure" instead of naming it.
-LOW_CONFIDENCE = 0.6
 UPLOAD_FIELD = "image"
 # Everything the page uses comes from this server: no CDN, no web fonts, works offline.
 CONTENT_SECURITY_POLICY = (
@@ -51,15 +42,15 @@ CONTENT_SECURITY_POLICY = (
 
 
 def create_app(model_path):
-    """The Flask app, with the Keras model at `model_path` loaded once, now.
+    """The Flask app, with the model at `model_path` loaded once, now.
 
     Raises ModelFileError when the model cannot be loaded.
     """
-    model = load_model(model_path)
+    classifier = load_classifier(model_path)
     # The first call of a Keras model builds its graph (hundreds of ms); pay that here,
     # not in the user's first prediction.
-    predict_probabilities(model, np.zeros((1, MNIST_SIZE, MNIST_SIZE), np.float32))
-    # One request at a time through decoding and the model: decode_image silences libpng by
+    classifier(np.zeros((1, MNIST_SIZE, MNIST_SIZE), np.float32))
+    # One request at a time through decoding and the model: decoding silences libpng by
     # swapping the process-wide stderr descriptor, which two threads would tangle, and one
     # Keras model is not meant to be called from several threads at once. A prediction
     # takes milliseconds, so waiting in turn costs little.
@@ -77,16 +68,13 @@ def create_app(model_path):
         name, data = image_from_request()
         with pipeline_lock:
             try:
-                photo, scale = decode_photo(data)
-                digits = normalize_digits(photo)
+                page = preprocess_bytes(data)
             except NoDigitFound as error:
                 return jsonify(no_digit_answer(name, str(error)))
             except ImageError as error:
                 raise BadRequest(f"not a usable image: {error}") from None
-            # All the digits of the number in one batch: the model's fixed cost is paid once.
-            rows = predict_probabilities(model, [item.digit for item in digits])
-        boxes = [[value * scale for value in item.box] for item in digits]
-        return jsonify(number_answer(name, rows, [item.digit for item in digits], boxes))
+            (reading,) = read_pages([(name, page)], classifier)
+        return jsonify({**reading.record(images=True), "found": True})
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error):
@@ -145,38 +133,6 @@ def image_from_json(body):
         return base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise BadRequest('"image" is not valid base64') from None
-
-
-def number_answer(name, rows, digit_images, boxes):
-    """The JSON answer for the digits found, left to right (see the module docstring):
-    main.py's --json record, plus what the page shows.
-
-    rows: (n, 10) probabilities; digit_images: n 28x28 in [0, 1]; boxes: n (x, y, w, h).
-    Per digit, sure: whether its top probability reaches LOW_CONFIDENCE; processed: the
-    28x28 the model saw as 28 rows of 0..255 (white digit on black).
-    """
-    answer = number_json_record(name, rows, boxes)
-    digits = answer["digits"]
-    for entry, digit_image in zip(digits, digit_images):
-        processed = np.round(np.clip(digit_image, 0.0, 1.0) * 255).astype(np.uint8)
-        entry.update(sure=entry["confidence"] >= LOW_CONFIDENCE, processed=processed.tolist())
-    if len(digits) == 1:
-        (entry,) = digits
-        digit, confidence = entry["digit"], entry["confidence"]
-        if entry["sure"]:
-            message = f"{digit} ({confidence:.1%})"
-        else:
-            message = f"not sure: best guess {digit} at only {confidence:.0%}"
-        return {**answer, "found": True, "sure": entry["sure"], "message": message,
-                "processed": entry["processed"]}
-    number = answer["number"]
-    unsure = [f"digit {place} ({entry['digit']} at only {entry['confidence']:.0%})"
-              for place, entry in enumerate(digits, start=1) if not entry["sure"]]
-    if unsure:
-        message = f"not sure of {', '.join(unsure)}: best guess {number}"
-    else:
-        message = f"{number} (each digit at least {min(e['confidence'] for e in digits):.1%})"
-    return {**answer, "found": True, "sure": not unsure, "digit": None, "message": message}
 
 
 def no_digit_answer(name, reason):

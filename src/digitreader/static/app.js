@@ -213,20 +213,14 @@ function paintProcessed(context, rows) {
   context.putImageData(image, 0, 0);
 }
 
-// One digit: the single enlarged 28x28. Anything else hides the row of a number's digits.
-function showSeen(rows) {
-  seen.closest("figure").hidden = false;
-  seenDigits.hidden = true;
-  seenRow.replaceChildren();
-  if (rows) paintProcessed(seenContext, rows);
+// The enlarged 28x28 of the least sure digit (of the digit, when there is one); for a
+// number, also each digit's 28x28 and reading, left to right, the least sure outlined.
+function showSeen(digits, least) {
+  if (digits) paintProcessed(seenContext, digits[least].processed);
   else seenContext.clearRect(0, 0, seen.width, seen.height);
-}
-
-// A number: each digit's 28x28 with its reading, left to right; `least` is outlined.
-function showSeenDigits(digits, least) {
-  seen.closest("figure").hidden = true;
-  seenDigits.hidden = false;
-  seenRow.replaceChildren(...digits.map((entry, index) => {
+  const number = digits && digits.length > 1;
+  seenDigits.hidden = !number;
+  seenRow.replaceChildren(...(number ? digits : []).map((entry, index) => {
     const tile = document.createElement("div");
     tile.className = "seen-digit";
     tile.classList.toggle("unsure", !entry.sure);
@@ -246,6 +240,8 @@ function showSeenDigits(digits, least) {
   }));
 }
 
+// One digit or several alike: the number (a "?" for each unsure digit), the bars and the
+// enlarged 28x28 of the least sure digit, the one to redraw if any.
 function showAnswer(answer, milliseconds) {
   timing.textContent = `answered in ${Math.round(milliseconds)} ms`;
   if (!answer.found) {
@@ -256,33 +252,22 @@ function showAnswer(answer, milliseconds) {
     showSeen(null);
     return;
   }
-  if (answer.digits && answer.digits.length > 1) {
-    showNumber(answer);
-    return;
-  }
-  result.dataset.state = answer.sure ? "sure" : "unsure";
-  digitOutput.textContent = answer.sure ? String(answer.digit) : "?";
-  statusLine.textContent = answer.sure
-    ? `It's a ${answer.digit}: ${(answer.confidence * 100).toFixed(1)}% sure.`
-    : `${capitalised(answer.message)} – try again, larger or clearer.`;
-  showProbabilities(answer.probabilities);
-  showSeen(answer.processed);
-}
-
-// Several digits: the number (a "?" for each unsure digit), each digit's 28x28 and reading,
-// and the bars of the least sure digit, the one to redraw if any.
-function showNumber(answer) {
   const { digits } = answer;
   const confidences = digits.map((entry) => entry.confidence);
   const least = confidences.indexOf(Math.min(...confidences));
+  const surest = `${(confidences[least] * 100).toFixed(1)}%`;
   result.dataset.state = answer.sure ? "sure" : "unsure";
   digitOutput.textContent = digits.map((entry) => (entry.sure ? String(entry.digit) : "?"))
     .join("");
-  statusLine.textContent = answer.sure
-    ? `It's ${answer.number}: each digit at least ${(confidences[least] * 100).toFixed(1)}% sure.`
-    : `${capitalised(answer.message)} – try again, larger or clearer.`;
+  if (!answer.sure) {
+    statusLine.textContent = `${capitalised(answer.message)} – try again, larger or clearer.`;
+  } else if (digits.length === 1) {
+    statusLine.textContent = `It's a ${answer.number}: ${surest} sure.`;
+  } else {
+    statusLine.textContent = `It's ${answer.number}: each digit at least ${surest} sure.`;
+  }
   showProbabilities(digits[least].probabilities);
-  showSeenDigits(digits, least);
+  showSeen(digits, least);
 }
 
 function showError(message) {

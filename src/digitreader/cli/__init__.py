@@ -1,0 +1,61 @@
+"""The `digitreader` command and its subcommands; main.py, app.py, build_model.py and
+evaluate.py run the same subcommands on their own.
+
+    digitreader read photo.jpg        read the digits (or number) in photos
+    digitreader serve                 the drawing pad in the browser
+    digitreader train                 train a model on MNIST
+    digitreader evaluate photos/      accuracy on a labelled folder, or on MNIST
+
+Only argparse is imported up here: `--help` and argument errors answer at once.
+"""
+
+import argparse
+import importlib
+import sys
+
+COMMANDS = {
+    "read": "read the handwritten digit (or number) in each photo",
+    "serve": "serve the drawing pad on 127.0.0.1",
+    "train": "train the digit recognizer on MNIST and save it",
+    "evaluate": "measure a model on labelled photos or on the MNIST test set",
+}
+
+
+def positive_int(text):
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def command_module(name):
+    return importlib.import_module(f"{__name__}.{name}")
+
+
+def run_command(name, argv=None, prog=None):
+    """Parse `argv` for one subcommand and run it: what main.py and the other scripts do."""
+    module = command_module(name)
+    parser = argparse.ArgumentParser(prog=prog, description=module.DESCRIPTION)
+    module.add_arguments(parser)
+    return module.run(parser.parse_args(argv), parser)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="digitreader", description="Read handwritten digits and numbers from photos.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parsers = {}
+    for name, summary in COMMANDS.items():
+        module = command_module(name)
+        parsers[name] = commands.add_parser(name, help=summary, description=module.DESCRIPTION)
+        module.add_arguments(parsers[name])
+    args = parser.parse_args(argv)
+    return command_module(args.command).run(args, parsers[args.command])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""`digitreader train` (and build_model.py): train the card's MLP (or a small convnet) on MNIST
+and save it, with its training record and curves."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..data import MNIST_ENV, DataError, load_mnist, resolve_mnist_path
+from ..model import MODEL_PATHS
+from . import positive_int
+
+DESCRIPTION = (
+    "Train the digit recognizer (Flatten -> Dense 128 -> Dense 128 -> Dense 10, or a small "
+    "convnet) on MNIST and save it atomically, with a JSON record and a PNG of the training "
+    "curves.")
+DEFAULT_EPOCHS = {"mlp": 30, "cnn": 15}  # the convnet learns more per epoch, at 25x the cost
+DEFAULT_BATCH_SIZE = 128
+DEFAULT_SEED = 1
+INTERRUPTED = "interrupted: no model was written; any model already there is unchanged"
+
+
+def keras_path(text):
+    """argparse type: where a model goes, a file name ending in .keras."""
+    path = Path(text)
+    if path.suffix != ".keras":
+        raise argparse.ArgumentTypeError("must end in .keras (Keras' model file format)")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{path} is a directory; give a file name ending in .keras")
+    return path
+
+
+def add_arguments(parser):
+    parser.add_argument("--epochs", type=positive_int,
+                        help="passes over the training set (default: 30 for mlp, 15 for cnn)")
+    parser.add_argument("--batch-size", type=positive_int, default=DEFAULT_BATCH_SIZE,
+                        help=f"images per training step (default {DEFAULT_BATCH_SIZE})")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                        help=f"random seed: same seed, same data, same model (default {DEFAULT_SEED})")
+    parser.add_argument("--data", metavar="PATH",
+                        help=f"MNIST .npz (x_train, y_train, x_test, y_test); default ${MNIST_ENV}, "
+                        "else Keras downloads MNIST")
+    parser.add_argument("--arch", choices=sorted(MODEL_PATHS), default="mlp",
+                        help="mlp: the design card's Flatten-Dense-Dense-Dense network (default); "
+                        "cnn: a small convnet, more accurate, about 25x slower to train")
+    parser.add_argument("--output", metavar="PATH", type=keras_path,
+                        help="where to write the .keras model; the .json record and "
+                        "_curves.png go beside it (default models/mnist_<arch>.keras)")
+
+
+def run(args, parser):
+    try:
+        return train_and_save(args)
+    except KeyboardInterrupt:
+        print(f"\n{INTERRUPTED}", file=sys.stderr)
+        return 130
+
+
+def train_and_save(args):
+    output = args.output or MODEL_PATHS[args.arch]
+    epochs = args.epochs or DEFAULT_EPOCHS[args.arch]
+    data_path = resolve_mnist_path(args.data)
+    try:
+        train_data, test_data = load_mnist(data_path)
+    except DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+    from ..train import save_trained, train, training_record
+
+    model, report = train(train_data, test_data, epochs, args.batch_size, args.seed, args.arch)
+    print(f"test accuracy {report['test_accuracy']:.4f}, test loss {report['test_loss']:.4f} "
+          f"({len(test_data[1])} MNIST test images; trained in {report['train_seconds']:.0f} s)")
+    record = training_record(report, args.arch, epochs, args.batch_size, args.seed, data_path)
+    written = save_trained(model, record, report["history"], output)
+    print(f"saved {', '.join(path.name for path in written)}")
+    return 0

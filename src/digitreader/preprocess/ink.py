@@ -1,0 +1,177 @@
+"""Ink: how strongly each pixel of a photo is ink, measured against the paper around it.
+
+A phone photo is ink on unevenly lit paper: gradients, vignetting, shadows. The paper's
+brightness is estimated locally and the ink is measured relative to it, so that a shadow is
+not ink and a stroke in the shadow is as strong as one in full light. Dark ink on light paper
+and light chalk on a dark board are told apart and both come out as positive ink.
+"""
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .decode import ImageError
+
+
+class NoDigitFound(ImageError):
+    """The image holds no ink that could be a digit (blank or nearly uniform)."""
+
+
+@dataclass(frozen=True)
+class InkParams:
+    """The paper is estimated on a copy whose shorter side is `background_short_side` (its
+    longer side at most `background_max_side`), with a disc `background_kernel` pixels of that
+    copy wide (wider than strokes, narrower than shadows and gradients), then blurred by
+    `background_blur`.
+    polarity_median_kernel: the window of the local median (pixels of that copy) against which
+    the ink's polarity is judged, large enough that ink is a minority in it; polarity_pixels:
+    how many of the most extreme pixels on each side are compared.
+    min_paper_level: paper darker than this counts as this dark when ink is measured against it.
+    blur: standard deviation (pixels) of the light blur that calms paper grain before the
+    threshold; peak_pixels: the strongest ink is measured on this many pixels;
+    min_contrast: below this ink strength (0..1 luminance) the image is blank paper;
+    min_threshold: the ink threshold never falls below this share of the strongest ink.
+    Ruled lines are at least `rule_min_length` of the image long and at most
+    `rule_max_thickness` of it thick.
+    """
+
+    background_short_side: int = 96
+    background_max_side: int = 512
+    background_kernel: int = 21
+    background_blur: int = 3
+    polarity_median_kernel: int = 51
+    polarity_pixels: int = 200
+    min_paper_level: float = 0.1
+    blur: float = 1.0
+    peak_pixels: int = 40
+    min_contrast: float = 0.12
+    min_threshold: float = 0.3
+    rule_min_length: float = 0.6
+    rule_max_thickness: float = 0.006
+
+
+def to_gray(rgb):
+    """RGB float32 (h, w, 3) in [0, 1] -> luminance float32 (h, w) in [0, 1] (ITU-R 601)."""
+    return cv2.cvtColor(rgb.astype(np.float32), cv2.COLOR_RGB2GRAY)
+
+
+def small_copy(gray, params=InkParams()):
+    """gray reduced so its shorter side is background_short_side (its longer at most
+    background_max_side), averaging pixels.
+
+    Sized by the shorter side: in a long strip (a number on a narrow crop) a disc or window
+    must still be small across the strip, or it would flatten the light across it.
+    """
+    height, width = gray.shape
+    scale = min(params.background_short_side / min(height, width),
+                params.background_max_side / max(height, width))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+
+
+def ink_is_dark(gray, params=InkParams()):
+    """Whether the ink is darker than the paper. gray: float32 (h, w) in [0, 1].
+
+    Ink deviates from the paper around it far more than noise does, so the ink's side is
+    the one whose extreme deviations (a fixed count of pixels, so that a fine pen line in a
+    large frame still fills them) are larger. The paper around each pixel is a local median,
+    which follows shadows and lighting, so a bright patch of paper beside a shadow does not
+    pass for light ink.
+    """
+    small = (np.clip(small_copy(gray, params), 0, 1) * 255).astype(np.uint8)
+    paper = cv2.medianBlur(small, params.polarity_median_kernel).astype(np.float32) / 255
+    flat = (gray - cv2.resize(paper, gray.shape[::-1], interpolation=cv2.INTER_LINEAR)).ravel()
+    tail = min(params.polarity_pixels, flat.size // 2)
+    darkest = -float(np.partition(flat, tail)[:tail].mean())
+    lightest = float(np.partition(flat, flat.size - tail)[-tail:].mean())
+    return darkest >= lightest
+
+
+def estimate_background(gray, dark_ink, params=InkParams()):
+    """Smooth paper brightness under the digit: float32 (h, w) in [0, 1].
+
+    On a small copy of the image, a morphological closing (opening for light ink) with a
+    disc wider than any stroke fills the strokes in with the paper around them, while
+    lighting gradients and shadows, which are broader than the disc, survive.
+    """
+    height, width = gray.shape
+    small = small_copy(gray, params)
+    # Reflect the border so the disc near the edge sees as much paper as in the middle.
+    pad = params.background_kernel
+    padded = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_REFLECT)
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (pad, pad))
+    operation = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN
+    smooth = cv2.morphologyEx(padded, operation, disc)
+    blur = params.background_blur
+    smooth = cv2.blur(smooth, (blur, blur))[pad:-pad, pad:-pad]
+    return cv2.resize(smooth, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+def ink_strength(gray, params=InkParams()):
+    """How much each pixel differs from the paper, in the ink's direction.
+
+    gray: float32 (h, w) in [0, 1]. Returns (ink float32 (h, w) >= 0, dark_ink bool).
+    """
+    dark_ink = ink_is_dark(gray, params)
+    paper = estimate_background(gray, dark_ink, params)
+    if dark_ink:
+        # Ink absorbs a share of the light that falls on it: relative to the paper's
+        # brightness, a stroke in a shadow is as strong as the same stroke in full light.
+        ink = (paper - gray) / np.maximum(paper, params.min_paper_level)
+    else:
+        ink = gray - paper
+    return np.maximum(ink, 0.0), dark_ink
+
+
+def ink_mask(ink, params=InkParams()):
+    """Binary mask of the ink worth looking at. ink: float32 (h, w) >= 0 from ink_strength.
+
+    Returns uint8 (h, w) of 0/1, ruled lines left out. Raises NoDigitFound when nothing
+    stands out from the paper.
+    """
+    # A light blur: enough to calm paper grain, little enough to keep a one-pixel pen line.
+    blurred = cv2.GaussianBlur(ink, (0, 0), sigmaX=params.blur)
+    # The strength of the strongest ink, judged on a fixed number of pixels (not a share of
+    # the image): a small digit with a fine pen covers few pixels of a large frame.
+    count = params.peak_pixels
+    peak = float(np.partition(blurred.ravel(), -count)[-count]) \
+        if blurred.size > count else float(blurred.max())
+    if peak < params.min_contrast:
+        raise NoDigitFound("no digit found (the image is blank or has too little contrast)")
+    scaled = np.clip(blurred / peak * 255, 0, 255).astype(np.uint8)
+    otsu, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    # Otsu can fall into the noise when ink is a tiny share of the frame; keep it above that.
+    threshold = max(otsu, params.min_threshold * 255)
+    return remove_ruled_lines((scaled > threshold).astype(np.uint8), params)
+
+
+def remove_ruled_lines(mask, params=InkParams()):
+    """Drop thin straight lines that run across most of the image: ruled or squared paper.
+
+    mask: uint8 (h, w) of 0/1. A digit's strokes are never that long and thin.
+    """
+    height, width = mask.shape
+    thickness = max(3, round(params.rule_max_thickness * max(height, width)))
+    lines = np.zeros_like(mask)
+    for along, across in (((round(params.rule_min_length * width), 1), (1, thickness)),
+                          ((1, round(params.rule_min_length * height)), (thickness, 1))):
+        # A run of `length` ink pixels needs a row (column) with that many: skip the costly
+        # long-kernel opening when no row (column) has.
+        length, axis = max(along), 1 if along[0] > 1 else 0
+        if mask.sum(axis=axis).max() < length:
+            continue
+        straight = cv2.morphologyEx(mask, cv2.MORPH_OPEN,
+                                    cv2.getStructuringElement(cv2.MORPH_RECT, along))
+        # Long runs that are also thick (a marker's bar across a frame-filling digit) stay.
+        thick = cv2.morphologyEx(straight, cv2.MORPH_OPEN,
+                                 cv2.getStructuringElement(cv2.MORPH_RECT, across))
+        lines |= straight & (1 - cv2.dilate(thick, np.ones((3, 3), np.uint8)))
+    if not lines.any():
+        return mask
+    # Take the line's soft, anti-aliased edge too; then bridge the strokes it crossed, which
+    # would otherwise fall apart into pieces at every line.
+    lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
+    kept = mask & (1 - lines)
+    bridge = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * thickness + 1, 2 * thickness + 1))
+    return kept | (cv2.morphologyEx(kept, cv2.MORPH_CLOSE, bridge) & lines)

@@ -1,0 +1,199 @@
+"""Segmentation: the ink mask -> the digits of the written line, left to right.
+
+The ink falls into connected pieces. Each is scored by how much it looks like writing (its
+ink, less when it clings to the image border or is a long thin line across the frame). The
+line of writing grows sideways from the best piece to pieces beside it, so a slightly sloping
+line is followed step by step. Pieces over the same columns are one digit (the flag and body
+of a "5"); small pieces near a digit join it, far from all they are specks; one piece much
+wider than the line is tall is digits that touch, cut where the ink is thinnest. A photo of
+one digit is a line of one.
+"""
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+from .box import Box
+from .ink import NoDigitFound
+
+
+@dataclass(frozen=True)
+class SegmentParams:
+    """Pieces scoring below `min_piece_share` of the best one are specks. A piece touching
+    the image border along its own size scores e^-border_contact_penalty less. A piece longer
+    than `line_min_extent` of the image and thinner than `line_max_thinness` (area / length²)
+    is a line, not a stroke: its score is multiplied by `line_penalty`.
+    Pieces farther than `max_piece_gap` times the best piece's size from it belong to
+    something else. Neighbours on the line overlap over `line_min_overlap` of the lower one's
+    height, are at most `number_max_gap` digit heights apart, and the taller is at most
+    `line_max_height_ratio` times as tall (a table's edge beside a digit is no neighbour).
+    Pieces sharing `same_digit_overlap` of the narrower one's columns are one digit. A group
+    whose longer side is under `min_digit_extent_share` of the largest group's, or whose height
+    is under `min_digit_height_share` of the tallest group's, is a fragment, not a digit.
+    One piece wider than `touching_aspect` times the line's digit height is digits that touch,
+    each about `typical_digit_aspect` as wide as tall, cut where a column has at most
+    `valley_share` of the group's typical column's ink.
+    """
+
+    min_piece_share: float = 0.04
+    border_contact_penalty: float = 8.0
+    line_min_extent: float = 0.4
+    line_max_thinness: float = 0.03
+    line_penalty: float = 0.1
+    max_piece_gap: float = 0.35
+    line_min_overlap: float = 0.3
+    line_max_height_ratio: float = 2.5
+    number_max_gap: float = 1.2
+    same_digit_overlap: float = 0.5
+    min_digit_extent_share: float = 0.4
+    min_digit_height_share: float = 0.45
+    touching_aspect: float = 1.35
+    typical_digit_aspect: float = 0.7
+    valley_share: float = 0.8
+
+
+class Region(NamedTuple):
+    """One digit's ink: mask bool (h, w), its Box, and its ink level (the typical strength
+    of its strokes, what counts as a full stroke)."""
+
+    mask: np.ndarray
+    box: Box
+    ink_level: float
+
+
+def region(ink, mask):
+    """The Region of the digit whose pixels are `mask` (bool (h, w)) in `ink` (float32 (h, w))."""
+    return Region(mask, Box.of_mask(mask), float(np.median(ink[mask])))
+
+
+def piece_scores(labels, stats, ink, params=SegmentParams()):
+    """How likely each connected piece of ink is (part of) the writing: float (count,) >= 0.
+
+    labels, stats: from cv2.connectedComponentsWithStats; label 0 (paper) scores 0.
+    A piece scores its total ink, less when it clings to the image border (a paper edge,
+    the table, a border shadow) or is a long thin line across the frame (a shadow's edge,
+    a fold); a digit that merely touches the border with one stroke end keeps most of it.
+    """
+    count = len(stats)
+    mass = np.bincount(labels.ravel(), weights=ink.ravel(), minlength=count)
+    border = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    contact = np.bincount(border, minlength=count)
+    extent = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]).astype(float)
+    score = mass * np.exp(-params.border_contact_penalty * contact / extent)
+    thinness = stats[:, cv2.CC_STAT_AREA] / extent ** 2
+    line_like = (extent > params.line_min_extent * max(labels.shape)) & \
+        (thinness < params.line_max_thinness)
+    score[line_like] *= params.line_penalty
+    score[0] = 0.0
+    return score
+
+
+def find_digits(ink, mask, params=SegmentParams()):
+    """The digits of the line of writing, left to right: a list of Region.
+
+    ink: float32 (h, w) >= 0; mask: uint8 (h, w) of 0/1, the ink worth looking at.
+    Raises NoDigitFound when the mask holds no ink.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        raise NoDigitFound("no digit found (no ink stands out from the paper)")
+    boxes = [Box(int(x), int(y), int(width), int(height)) for x, y, width, height, _ in stats]
+    scores = piece_scores(labels, stats, ink, params)
+    groups = _digit_groups(_line_of_writing(boxes, scores, params), boxes, params)
+    regions = [region(ink, np.isin(labels, sorted(group))) for group in groups]
+    typical_height = float(np.median([found.box.height for found in regions]))
+    digits = []
+    for group, found in zip(groups, regions):
+        # Digits that touch are one piece of ink much wider than the line's digits are tall.
+        touching = len(group) == 1 and found.box.width > params.touching_aspect * typical_height
+        digits.extend(split_touching(ink, found, params) if touching else [found])
+    return sorted(digits, key=lambda found: found.box.x)
+
+
+def _line_of_writing(boxes, scores, params):
+    """The labels of the pieces on the line through the best-scoring piece."""
+    core = int(np.argmax(scores))
+    candidates = {label for label in range(1, len(boxes))
+                  if scores[label] >= params.min_piece_share * scores[core]}
+    core_reach = params.max_piece_gap * boxes[core].longer_side
+
+    def on_the_line(a, b):
+        first, second = boxes[a], boxes[b]
+        heights = sorted((first.height, second.height))
+        side_by_side = first.overlap_y(second) >= params.line_min_overlap and \
+            first.horizontal_gap(second) <= params.number_max_gap * heights[1] and \
+            heights[1] <= params.line_max_height_ratio * heights[0]
+        return side_by_side or first.gap(second) <= core_reach
+
+    keep, frontier = {core}, [core]
+    while frontier:
+        taken = frontier.pop()
+        near = {label for label in candidates - keep if on_the_line(taken, label)}
+        keep |= near
+        frontier.extend(near)
+    return keep
+
+
+def _digit_groups(line, boxes, params):
+    """The pieces of the line grouped into digits: a list of label sets."""
+    # Pieces over the same columns are parts of one digit: the flag and body of a "5", a
+    # stroke broken in two.
+    groups = []
+    for label in sorted(line, key=lambda label: boxes[label].x):
+        stacked = [group for group in groups
+                   if any(boxes[label].overlap_x(boxes[other]) >= params.same_digit_overlap
+                          for other in group)]
+        groups = [group for group in groups if group not in stacked] + [{label}.union(*stacked)]
+    # A group much smaller than the largest is a fragment: it joins the digit it nearly
+    # touches, or is a speck. So is a flat one (no digit is much wider than tall and short
+    # beside its neighbours).
+    group_boxes = [Box.around(boxes[label] for label in group) for group in groups]
+    largest = max(box.longer_side for box in group_boxes)
+    sizeable = [box.longer_side >= params.min_digit_extent_share * largest for box in group_boxes]
+    line_height = max(box.height for box, big in zip(group_boxes, sizeable) if big)
+    is_digit = [big and box.height >= params.min_digit_height_share * line_height
+                for box, big in zip(group_boxes, sizeable)]
+    digits = [group for group, digit in zip(groups, is_digit) if digit]
+    for group, box, digit in zip(groups, group_boxes, is_digit):
+        if digit:
+            continue
+        gaps = [box.gap(Box.around(boxes[label] for label in other)) for other in digits]
+        if min(gaps) <= params.max_piece_gap * box.longer_side:
+            digits[int(np.argmin(gaps))] |= group
+    return digits
+
+
+def split_touching(ink, found, params=SegmentParams()):
+    """Cut a Region of touching digits at the columns where it has least ink: list of Region.
+
+    A cut is made only where the ink thins to a narrow join (under valley_share of the
+    group's typical column): a wide "0" has no such column and stays whole.
+    """
+    x, y, width, height = found.box
+    count = max(2, round(width / (params.typical_digit_aspect * height)))
+    column_ink = found.mask[found.box.slices].sum(axis=0)
+    typical_column = float(np.median(column_ink[column_ink > 0]))
+    cuts = [0]
+    for index in range(1, count):
+        expected = index * width // count
+        window = max(1, width // (4 * count))
+        low, high = max(cuts[-1] + 1, expected - window), min(width - 1, expected + window)
+        if high < low:
+            continue
+        cut = low + int(np.argmin(column_ink[low:high + 1]))
+        if column_ink[cut] <= params.valley_share * typical_column:
+            cuts.append(cut)
+    cuts.append(width)
+    pieces = []
+    for start, end in zip(cuts, cuts[1:]):
+        part = found.mask.copy()
+        part[:, :x + start] = False
+        part[:, x + end:] = False
+        if part.any():
+            pieces.append(region(ink, part))
+    # A flat part is no digit: it was the long flag of a "5" or the bar of a "7", so keep whole.
+    if any(piece.box.height < params.min_digit_height_share * height for piece in pieces):
+        return [found]
+    return pieces

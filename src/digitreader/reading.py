@@ -1,0 +1,141 @@
+"""Reading: preprocessed photos and a classifier -> the answer, its record and its line.
+
+Every interface reads the same way: main.py, the drawing pad and evaluate.py preprocess each
+image into a Page, classify all digits of all pages in one batch (the model's fixed cost is
+paid once) and report the same Reading. A single digit is a number of one digit.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .preprocess import ImageError, Params, preprocess_file
+
+# Below this probability for its digit a reading is "not sure".
+LOW_CONFIDENCE = 0.6
+RUNNERS_UP = 2  # the line for one digit names this many next most likely digits
+DECIMALS = 6  # probabilities in records are rounded to this many decimals
+
+
+@dataclass
+class DigitReading:
+    """One digit read: its 28x28, its boxes and the model's ten probabilities.
+
+    image: float32 (28, 28) in [0, 1]; box: (x, y, width, height) in the file's pixels;
+    photo_box: the same in the working photo's pixels (Page.photo); probabilities: (10,).
+    """
+
+    image: np.ndarray
+    box: tuple
+    photo_box: tuple
+    probabilities: np.ndarray
+
+    @property
+    def digit(self):
+        return int(np.argmax(self.probabilities))
+
+    @property
+    def confidence(self):
+        return float(self.probabilities[self.digit])
+
+    @property
+    def sure(self):
+        return self.confidence >= LOW_CONFIDENCE
+
+    def ranked(self, count):
+        """The `count` most likely (digit, probability) pairs, most likely first."""
+        order = np.argsort(self.probabilities)[::-1][:count]
+        return [(int(digit), float(self.probabilities[digit])) for digit in order]
+
+
+@dataclass
+class Reading:
+    """What was read in one image: name (its file name or path), page (preprocessing's
+    Page, for figures) and its digits, left to right."""
+
+    name: str
+    page: object
+    digits: list
+
+    @property
+    def number(self):
+        """The digits read, as a string (leading zeros kept)."""
+        return "".join(str(digit.digit) for digit in self.digits)
+
+    @property
+    def sure(self):
+        return all(digit.sure for digit in self.digits)
+
+    def line(self):
+        """One line for a terminal: `name: 7 (97.3%)   next: 1 (1.8%), 9 (0.4%)` for one
+        digit, `name: 2026  (2: 99%, 0: 98%, 2: 97%, 6: 95%)` for a number."""
+        if len(self.digits) == 1:
+            (best, share), *others = self.digits[0].ranked(1 + RUNNERS_UP)
+            runners_up = ", ".join(f"{other} ({p:.1%})" for other, p in others)
+            return f"{self.name}: {best} ({share:.1%})   next: {runners_up}"
+        shares = ", ".join(f"{digit.digit}: {digit.confidence:.0%}" for digit in self.digits)
+        return f"{self.name}: {self.number}  ({shares})"
+
+    def message(self):
+        """A short sentence for the drawing pad: the answer, or which digits are unsure."""
+        if len(self.digits) == 1:
+            (digit,) = self.digits
+            if digit.sure:
+                return f"{digit.digit} ({digit.confidence:.1%})"
+            return f"not sure: best guess {digit.digit} at only {digit.confidence:.0%}"
+        unsure = [f"digit {place} ({digit.digit} at only {digit.confidence:.0%})"
+                  for place, digit in enumerate(self.digits, start=1) if not digit.sure]
+        if unsure:
+            return f"not sure of {', '.join(unsure)}: best guess {self.number}"
+        least = min(digit.confidence for digit in self.digits)
+        return f"{self.number} (each digit at least {least:.1%})"
+
+    def record(self, images=False):
+        """The JSON object of main.py --json, the drawing pad's API and evaluate.py.
+
+        file, number, sure, message, and digits: per digit, left to right, its box
+        ([x, y, width, height] in the file's pixels), digit, confidence, sure and probabilities
+        (10). With one digit the top level also has its digit, confidence and probabilities;
+        with several, digit is null. With `images`, each digit (and the top level, for one)
+        has `processed`: the 28x28 the model saw as 28 rows of 0..255.
+        """
+        digits = []
+        for digit in self.digits:
+            entry = {"box": [int(value) for value in digit.box], "digit": digit.digit,
+                     "confidence": round(digit.confidence, DECIMALS), "sure": digit.sure,
+                     "probabilities": [round(float(p), DECIMALS) for p in digit.probabilities]}
+            if images:
+                entry["processed"] = np.round(digit.image * 255).astype(np.uint8).tolist()
+            digits.append(entry)
+        record = {"file": str(self.name), "number": self.number, "sure": self.sure,
+                  "message": self.message(), "digit": None}
+        if len(digits) == 1:
+            record.update({key: value for key, value in digits[0].items()
+                           if key in ("digit", "confidence", "probabilities", "processed")})
+        record["digits"] = digits
+        return record
+
+
+def preprocess_files(paths, params=Params()):
+    """[(path, Page or the ImageError that prevented it)] for each path, in order."""
+    results = []
+    for path in paths:
+        try:
+            results.append((path, preprocess_file(path, params)))
+        except ImageError as error:
+            results.append((path, error))
+    return results
+
+
+def read_pages(named_pages, classifier):
+    """Classify the digits of several pages in one batch: [(name, Page)] -> [Reading]."""
+    named_pages = list(named_pages)
+    crops = [crop for _, page in named_pages for crop in page.digits]
+    probabilities = iter(classifier([crop.image for crop in crops]))
+    readings = []
+    for name, page in named_pages:
+        scale = page.photo.scale
+        digits = [DigitReading(crop.image, crop.box.scaled(scale), crop.box, next(probabilities))
+                  for crop in page.digits]
+        readings.append(Reading(name, page, digits))
+    return readings
