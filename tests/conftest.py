@@ -40,8 +40,18 @@ def sample_images():
 
 def run_cli(script, *args, env=None, timeout=300, python_flags=()):
     """Run one of the repository's CLIs as a user would; returns the CompletedProcess."""
+    return _run([*python_flags, str(ROOT / script), *args], env, timeout)
+
+
+def run_module(module, *args, env=None, timeout=300, python_flags=()):
+    """Run `python -m module` from the repository, with src/ on PYTHONPATH (it is not installed)."""
+    path = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
+    return _run([*python_flags, "-m", module, *args], {"PYTHONPATH": path, **(env or {})}, timeout)
+
+
+def _run(arguments, env, timeout):
     return subprocess.run(
-        [sys.executable, *python_flags, str(ROOT / script), *map(str, args)],
+        [sys.executable, *map(str, arguments)],
         capture_output=True, text=True, timeout=timeout, cwd=ROOT,
         env={**os.environ, **(env or {})},
     )

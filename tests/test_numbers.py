@@ -7,8 +7,8 @@ import pytest
 from digitreader.model import MODEL_PATHS, load_model
 from digitreader.predict import predict_probabilities
 from digitreader.preprocess import NoDigitFound, decode_image, normalize_digits
-from number_photos import generate_numbers
-from photo_generator import generate
+from digitreader.synthetic.mnist_photos import generate
+from digitreader.synthetic.numbers import generate_numbers
 
 NUMBER_COUNT = 300
 SEED = 7
