@@ -44,11 +44,13 @@ def render_number(images, labels, rng):
     count = int(rng.integers(DIGIT_COUNT[0], DIGIT_COUNT[1] + 1))
     positions = rng.integers(0, len(images), count)
     height = rng.uniform(*DIGIT_HEIGHT)
-    patches = [_ink_box(pen_coverage(images[p], height * rng.uniform(1 - SIZE_JITTER, 1 + SIZE_JITTER),
+    patches = [_ink_box(pen_coverage(images[p],
+                                     height * rng.uniform(1 - SIZE_JITTER, 1 + SIZE_JITTER),
                                      "ink", rng)) for p in positions]
     strip, touching = _side_by_side(patches, height, rng)
-    frame = (min(MAX_FRAME_SIDE, max(MIN_FRAME[0], round(strip.shape[1] * rng.uniform(*FRAME_MARGIN)))),
-             max(MIN_FRAME[1], round(height * rng.uniform(*FRAME_HEIGHT))))
+    width = min(MAX_FRAME_SIDE,
+                max(MIN_FRAME[0], round(strip.shape[1] * rng.uniform(*FRAME_MARGIN))))
+    frame = (width, max(MIN_FRAME[1], round(height * rng.uniform(*FRAME_HEIGHT))))
     light = light_field(frame, rng)
     channels = ink_on_paper(place_in_frame(strip, frame, rng), light, INKS["ink"], rng)
     photo = encode_jpeg(sensor_image(channels, rng), JPEG_QUALITY)
@@ -69,7 +71,8 @@ def _side_by_side(patches, height, rng):
     for patch in patches:
         lefts.append(left)
         left = max(0, left + patch.shape[1] + round(rng.uniform(*GAP) * height))
-    strip = np.zeros((strip_height, max(l + p.shape[1] for l, p in zip(lefts, patches))), np.float32)
+    strip_width = max(left + patch.shape[1] for left, patch in zip(lefts, patches))
+    strip = np.zeros((strip_height, strip_width), np.float32)
     touching = False
     reach = 2 * round(TOUCH_DISTANCE * height) + 1
     near = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach))

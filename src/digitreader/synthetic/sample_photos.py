@@ -1,4 +1,4 @@
-"""The sample photos of handwritten digits in the repository's samples/, used by the README and tests.
+"""The sample photos in the repository's samples/, used by the README and the tests.
 
 Every digit is drawn from a hand-designed pen path (handwriting; nothing comes from MNIST),
 then given the faults of a phone photo of paper: grey paper, uneven light, shadow, texture,
