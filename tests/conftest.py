@@ -40,8 +40,17 @@ def sample_images():
 
 def run_cli(script, *args, env=None, timeout=300, python_flags=()):
     """Run one of the repository's CLIs as a user would; returns the CompletedProcess."""
+    return _run([*python_flags, str(ROOT / script), *args], env, timeout)
+
+
+def run_module(module, *args, env=None, timeout=300, python_flags=()):
+    """Run `python -m module` of the installed package from the repository's folder."""
+    return _run([*python_flags, "-m", module, *args], env, timeout)
+
+
+def _run(arguments, env, timeout):
     return subprocess.run(
-        [sys.executable, *python_flags, str(ROOT / script), *map(str, args)],
+        [sys.executable, *map(str, arguments)],
         capture_output=True, text=True, timeout=timeout, cwd=ROOT,
         env={**os.environ, **(env or {})},
     )

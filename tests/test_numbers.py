@@ -8,8 +8,8 @@ from digitreader.classify import load_classifier
 from digitreader.model import MODEL_PATHS
 from digitreader.preprocess import NoDigitFound, preprocess_bytes
 from digitreader.reading import read_pages
-from number_photos import generate_numbers
-from photo_generator import generate
+from digitreader.synthetic.mnist_photos import generate
+from digitreader.synthetic.numbers import generate_numbers
 
 NUMBER_COUNT = 300
 SEED = 7

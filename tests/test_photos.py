@@ -1,4 +1,4 @@
-"""The shipped model on 1,000 generated photos of MNIST test digits (tests/photo_generator.py).
+"""The shipped model on 1,000 generated photos of MNIST test digits (digitreader.synthetic).
 
 The photos stand in for real phone photos, which cannot be committed. Rendering and reading
 them is spread over worker processes: one after the other, it would take over a minute.
@@ -15,12 +15,13 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_module
 from digitreader.classify import load_classifier
 from digitreader.model import DEFAULT_MODEL_PATH
 from digitreader.preprocess import ImageError, preprocess_bytes
 from digitreader.reading import read_pages
-from photo_generator import DEFAULT_SEED, VARIANTS, generate, plan, render_planned
+from digitreader.synthetic.mnist_photos import (DEFAULT_SEED, VARIANTS, generate, plan,
+                                                render_planned)
 
 PHOTO_COUNT = 1000
 REQUIRED_ACCURACY = 0.97  # issue 3's bar for reading real photos
@@ -140,8 +141,8 @@ def test_generation_is_deterministic_and_writes_nothing_into_the_repository(
     assert [photo for photo, _, _ in first] != [photo for photo, _, _ in other_seed]
     assert [variant for _, _, variant in first] == list(VARIANTS) * 2
 
-    result = run_cli("tests/photo_generator.py", tmp_path / "photos", "--count", 8, "--seed", 5,
-                     "--data", mnist_file, timeout=120)
+    result = run_module("digitreader.synthetic", "digits", tmp_path / "photos", "--count", 8,
+                        "--seed", 5, "--data", mnist_file, timeout=120)
     assert result.returncode == 0, result.stderr
     written = sorted((tmp_path / "photos").iterdir())
     assert [path.name for path in written] == sorted(
@@ -152,7 +153,8 @@ def test_generation_is_deterministic_and_writes_nothing_into_the_repository(
         [photo for photo, _, _ in first], "another process renders the same bytes"
 
     inside = ROOT / "generated-photos"
-    refused = run_cli("tests/photo_generator.py", inside, "--count", 2, "--data", mnist_file)
+    refused = run_module("digitreader.synthetic", "digits", inside, "--count", 2,
+                         "--data", mnist_file)
     assert refused.returncode == 1 and "inside the repository" in refused.stderr
     assert not inside.exists()
     assert repository_images() == before

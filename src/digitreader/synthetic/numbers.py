@@ -1,9 +1,12 @@
 """Photos of written numbers made from MNIST *test* digits, at test time (never saved here).
 
 Each number is 2 to 6 digits written side by side with random gaps (some so small that the
-ink touches), sizes and baselines, then photographed like tests/photo_generator.py's single
-digits: textured paper, uneven light and shadow, a slight turn (so the line slopes) and
-perspective, sensor noise, JPEG.
+ink touches), sizes and baselines, then photographed like mnist_photos' single digits of the
+"ink" variant (the same pen, mnist_pens, and the same scene): textured paper, uneven light and
+shadow, a slight turn (so the line slopes) and perspective, sensor noise, JPEG. Each photo
+says whether the ink of some neighbours touches, which the tests read apart.
+
+    PYTHONPATH=src python -m digitreader.synthetic numbers /tmp/numbers --count 100
 """
 
 from typing import NamedTuple
@@ -11,10 +14,9 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from photo_generator import (  # the same paper, light and camera as the single digits
-    INKS, SENSOR_NOISE, _ink_on_paper, _light_field, _noise, _pen_coverage, _place_in_frame,
-    _to_uint8,
-)
+from .mnist_pens import INKS, pen_coverage
+from .mnist_photos import DEFAULT_SEED
+from .scene import encode_jpeg, ink_on_paper, light_field, place_in_frame, sensor_image
 
 DIGIT_COUNT = (2, 6)
 DIGIT_HEIGHT = (40, 130)  # pixels
@@ -25,7 +27,7 @@ TOUCH_LEVEL = 0.3  # pen coverage above which a pixel counts as ink
 # Inks closer than this (in digit heights) count as touching: the lens blur joins them.
 TOUCH_DISTANCE = 0.04
 FRAME_MARGIN = (1.3, 2.0)  # the frame is this many times as wide as the number,
-MAX_FRAME_SIDE = 2000  # but no wider than this (the generator's noise fields are 2048 wide)
+MAX_FRAME_SIDE = 2000  # but no wider than this (the scene's noise fields are 2048 wide)
 MIN_FRAME = (480, 360)  # nor smaller than a crop anyone would photograph
 FRAME_HEIGHT = (2.5, 5.0)  # and this many digit heights tall
 JPEG_QUALITY = 85
@@ -42,19 +44,17 @@ def render_number(images, labels, rng):
     count = int(rng.integers(DIGIT_COUNT[0], DIGIT_COUNT[1] + 1))
     positions = rng.integers(0, len(images), count)
     height = rng.uniform(*DIGIT_HEIGHT)
-    patches = [_ink_box(_pen_coverage(images[p], height * rng.uniform(1 - SIZE_JITTER, 1 + SIZE_JITTER),
-                                      "ink", rng)) for p in positions]
+    patches = [_ink_box(pen_coverage(images[p],
+                                     height * rng.uniform(1 - SIZE_JITTER, 1 + SIZE_JITTER),
+                                     "ink", rng)) for p in positions]
     strip, touching = _side_by_side(patches, height, rng)
-    frame = (min(MAX_FRAME_SIDE, max(MIN_FRAME[0], round(strip.shape[1] * rng.uniform(*FRAME_MARGIN)))),
-             max(MIN_FRAME[1], round(height * rng.uniform(*FRAME_HEIGHT))))
-    light = _light_field(frame, rng)
-    channels = _ink_on_paper(_place_in_frame(strip, frame, rng), light, INKS["ink"], rng)
-    noise = rng.uniform(*SENSOR_NOISE)
-    photo = cv2.merge([_to_uint8(cv2.scaleAdd(_noise(rng, channel.shape), noise, channel))
-                       for channel in channels[::-1]])
-    ok, data = cv2.imencode(".jpg", photo, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-    assert ok
-    return NumberPhoto(data.tobytes(), "".join(str(labels[p]) for p in positions), touching)
+    width = min(MAX_FRAME_SIDE,
+                max(MIN_FRAME[0], round(strip.shape[1] * rng.uniform(*FRAME_MARGIN))))
+    frame = (width, max(MIN_FRAME[1], round(height * rng.uniform(*FRAME_HEIGHT))))
+    light = light_field(frame, rng)
+    channels = ink_on_paper(place_in_frame(strip, frame, rng), light, INKS["ink"], rng)
+    photo = encode_jpeg(sensor_image(channels, rng), JPEG_QUALITY)
+    return NumberPhoto(photo, "".join(str(labels[p]) for p in positions), touching)
 
 
 def _ink_box(coverage):
@@ -71,7 +71,8 @@ def _side_by_side(patches, height, rng):
     for patch in patches:
         lefts.append(left)
         left = max(0, left + patch.shape[1] + round(rng.uniform(*GAP) * height))
-    strip = np.zeros((strip_height, max(l + p.shape[1] for l, p in zip(lefts, patches))), np.float32)
+    strip_width = max(left + patch.shape[1] for left, patch in zip(lefts, patches))
+    strip = np.zeros((strip_height, strip_width), np.float32)
     touching = False
     reach = 2 * round(TOUCH_DISTANCE * height) + 1
     near = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach))
@@ -85,6 +86,15 @@ def _side_by_side(patches, height, rng):
     return strip, touching
 
 
-def generate_numbers(images, labels, count, seed):
-    """`count` NumberPhotos, the same for the same seed."""
-    return [render_number(images, labels, np.random.default_rng([seed, index])) for index in range(count)]
+def iter_numbers(images, labels, count, seed=DEFAULT_SEED):
+    """Yield `count` NumberPhotos, the same for the same seed; each has its own random stream.
+
+    images: uint8 (N, 28, 28) MNIST images; labels: (N,) their digits.
+    """
+    for index in range(count):
+        yield render_number(images, labels, np.random.default_rng([seed, index]))
+
+
+def generate_numbers(images, labels, count, seed=DEFAULT_SEED):
+    """`count` NumberPhotos as a list: iter_numbers' photos."""
+    return list(iter_numbers(images, labels, count, seed))

@@ -1,0 +1,17 @@
+"""Synthetic photos of handwriting, for the tests, the README's samples and users.
+
+Real phone photos cannot be committed, and MNIST images must never be written into the
+repository, so realistic test photos are rendered when they are needed:
+
+    mnist_photos   single MNIST test digits as phone photos, in four variants (ink, thin pen,
+                   thick marker, chalk on a board): plan, render_planned, generate
+    numbers        numbers of 2-6 MNIST test digits written side by side, photographed alike
+    mnist_pens     an MNIST digit redrawn by a pen at photo scale: the pen's coverage
+    scene          the shared renderer of those photos: placement, perspective and lens blur,
+                   light, paper and boards, noise fields, sensor noise, encoding
+    handwriting    hand-designed pen paths of every digit, and the pens (no MNIST)
+    sample_photos  the sample photos in samples/: handwriting on designed paper and light
+    cli            the command line: python -m digitreader.synthetic {digits,numbers,samples}
+
+The same seed gives the same bytes. NumPy and OpenCV only: nothing here imports TensorFlow.
+"""

@@ -1,0 +1,132 @@
+"""The command line of digitreader.synthetic: write generated photos, or the sample photos.
+
+    python -m digitreader.synthetic digits OUTDIR [--count N] [--seed S] [--data PATH]
+    python -m digitreader.synthetic numbers OUTDIR [--count N] [--seed S] [--data PATH]
+    python -m digitreader.synthetic samples [OUTDIR]
+
+(with src/ on PYTHONPATH when run from a checkout). `digits` and `numbers` draw MNIST test
+images, so they refuse to write into the repository: MNIST images must never land there.
+`samples` draws no MNIST; it writes the repository's samples/ folder by default.
+"""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .mnist_photos import DEFAULT_SEED, generate
+from .numbers import iter_numbers
+from .sample_photos import render_samples
+
+ROOT = Path(__file__).resolve().parents[3]  # src/digitreader/synthetic/cli.py
+SAMPLES_DIR = ROOT / "samples"
+# Developers and CI keep MNIST beside the repository (as tests/conftest.py does).
+DEFAULT_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
+DEFAULT_COUNT = 100
+
+
+class CommandError(Exception):
+    """What the user asked cannot be done; the message says why."""
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m digitreader.synthetic",
+        description="Write synthetic photos of handwriting: MNIST test digits or numbers "
+        "rendered as phone photos (outside the repository), or the repository's sample photos.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    digits = commands.add_parser(
+        "digits", help="single MNIST test digits as photos, for evaluate.py",
+        description="Write photo-like renderings of MNIST test digits, named "
+        "<label>_<index>_<variant>.jpg (or .png), for evaluate.py.")
+    _mnist_arguments(digits, "photos (default 100, at most 10,000: one per MNIST test image)")
+    numbers = commands.add_parser(
+        "numbers", help="numbers of 2-6 MNIST test digits side by side, as photos",
+        description="Write photos of numbers of 2-6 MNIST test digits written side by side, "
+        "named <number>_<index>.jpg, for main.py.")
+    _mnist_arguments(numbers, "photos (default 100)")
+    samples = commands.add_parser(
+        "samples", help="the sample photos drawn from hand-designed pen paths (no MNIST)",
+        description="Render the sample photos (hand-designed pen paths, not MNIST); the same "
+        "bytes every run.")
+    samples.add_argument("output", type=Path, metavar="OUTDIR", nargs="?", default=SAMPLES_DIR,
+                         help="folder to write into (default: the repository's samples/)")
+    return parser.parse_args(argv)
+
+
+def _mnist_arguments(parser, count_help):
+    parser.add_argument("output", type=Path, metavar="OUTDIR",
+                        help="folder to write into; must be outside the repository")
+    parser.add_argument("--count", type=int, default=DEFAULT_COUNT, metavar="N", help=count_help)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
+                        help=f"same seed, same photos (default {DEFAULT_SEED})")
+    parser.add_argument("--data", type=Path, metavar="PATH",
+                        help="MNIST .npz (default $MNIST_NPZ, else ../shared/data/mnist.npz)")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        if args.command == "samples":
+            write_samples(args.output)
+        else:
+            output, images, labels = _prepare_mnist_output(args)
+            if args.command == "digits":
+                write_digits(output, images, labels, args.count, args.seed)
+            else:
+                write_numbers(output, images, labels, args.count, args.seed)
+            print(f"wrote {args.count} photos to {args.output}")
+    except CommandError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _prepare_mnist_output(args):
+    """(output folder, resolved; MNIST test images; labels), or CommandError."""
+    output = args.output.resolve()
+    if output == ROOT or ROOT in output.parents:
+        raise CommandError(f"{args.output} is inside the repository; MNIST images must never "
+                           "be written there")
+    data = args.data or Path(os.environ.get("MNIST_NPZ") or DEFAULT_MNIST)
+    try:
+        with np.load(data, allow_pickle=False) as mnist:
+            images, labels = mnist["x_test"], mnist["y_test"]
+    except (OSError, ValueError, KeyError) as error:
+        raise CommandError(f"cannot read MNIST's test set from {data}: {error}") from error
+    if args.command == "digits" and not 1 <= args.count <= len(images):
+        raise CommandError(f"--count must be between 1 and {len(images)}")  # one photo an image
+    if args.count < 1:
+        raise CommandError("--count must be at least 1")
+    output.mkdir(parents=True, exist_ok=True)
+    return output, images, labels
+
+
+def _index_width(count):
+    """Digits of the largest index, so that the files sort in order."""
+    return len(str(count - 1))
+
+
+def write_digits(output, images, labels, count, seed):
+    """Write `count` single-digit photos as <label>_<index>_<variant>.jpg (or .png)."""
+    width = _index_width(count)
+    for index, (photo, label, variant) in enumerate(generate(images, labels, count, seed)):
+        suffix = ".png" if photo.startswith(b"\x89PNG") else ".jpg"
+        (output / f"{label}_{index:0{width}d}_{variant}{suffix}").write_bytes(photo)
+
+
+def write_numbers(output, images, labels, count, seed):
+    """Write `count` photos of numbers as <number>_<index>.jpg."""
+    width = _index_width(count)
+    for index, number in enumerate(iter_numbers(images, labels, count, seed)):
+        (output / f"{number.number}_{index:0{width}d}.jpg").write_bytes(number.photo)
+
+
+def write_samples(output):
+    """Write the sample photos into `output`, saying each one's size."""
+    output.mkdir(parents=True, exist_ok=True)
+    for name, image, data in render_samples():
+        (output / name).write_bytes(data)
+        print(f"{name}: {image.shape[1]}x{image.shape[0]}, {len(data) // 1024} KB")
