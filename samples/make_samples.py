@@ -1,13 +1,12 @@
-"""Render the sample photos in this folder: the same as `python -m digitreader.synthetic samples`.
+"""Render the sample photos in this folder: `python -m digitreader.synthetic samples samples/`.
 
-    python samples/make_samples.py [OUTDIR]
+    python samples/make_samples.py
 """
 
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from digitreader.synthetic.cli import main
 
-from digitreader.synthetic.cli import main  # noqa: E402
-
-sys.exit(main(["samples", *sys.argv[1:]]))
+if __name__ == "__main__":
+    sys.exit(main(["samples", str(Path(__file__).resolve().parent)]))

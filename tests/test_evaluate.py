@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from conftest import run_cli, sample_images
+from conftest import run_cli, run_module, sample_images
 from digitreader.evaluation import align, file_label
 from digitreader.model import DEFAULT_MODEL_PATH
 
@@ -208,3 +208,21 @@ def test_labels_come_from_digit_folders_else_the_leading_digits_of_the_name(rela
 ])
 def test_alignment_finds_the_fewest_changes(label, read, pairs, missing, extra):
     assert align(label, read) == (pairs, missing, extra)
+
+
+def test_evaluate_measures_exactly_what_main_py_reads(mnist_file, tmp_path):
+    """The accuracy evaluate.py reports is the accuracy main.py users get, file by file."""
+    photos = tmp_path / "photos"
+    written = run_module("digitreader.synthetic", "digits", photos, "--count", 60, "--seed", 11,
+                         "--data", mnist_file)
+    assert written.returncode == 0, written.stderr
+    files = sorted(photos.iterdir())
+    evaluated = run_cli("evaluate.py", photos, "--json", "--output-dir", tmp_path / "figures")
+    assert evaluated.returncode == 0, evaluated.stderr
+    (model,) = json.loads(evaluated.stdout)["models"]
+    read = run_cli("main.py", "--json", *files)
+    assert read.returncode == 0, read.stderr
+    by_main = {record["file"]: record["number"] for record in map(json.loads, read.stdout.splitlines())}
+    assert {entry["image"]: entry["read"] for entry in model["readings"]} == by_main
+    right = sum(by_main[str(path)] == path.name.split("_")[0] for path in files)
+    assert model["correct"] == right and model["images"] == len(files)

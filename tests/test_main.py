@@ -1,6 +1,10 @@
 """main.py as a user runs it: samples, flags, figures and every kind of bad input."""
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -151,3 +155,15 @@ def test_bad_model_path_is_one_clear_line(tmp_path, contents):
     assert result.stdout == ""
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("error:") and str(model) in line
+
+
+def test_the_digitreader_command_reads_from_any_folder(tmp_path):
+    """Installed, the package finds its model and reads from any current directory."""
+    command = Path(sys.executable).with_name("digitreader")
+    sample = next(p for p in sample_images() if p.name.startswith("3_"))
+    result = subprocess.run([str(command), "read", "--json", str(sample)], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300, env=os.environ)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["number"] == "3"
+    assert "read" in subprocess.run([str(command), "--help"], cwd=tmp_path, capture_output=True,
+                                    text=True, timeout=60).stdout

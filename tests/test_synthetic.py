@@ -27,6 +27,7 @@ def test_numbers_command_writes_what_generate_numbers_makes(mnist_file, mnist_te
     refused = run_module("digitreader.synthetic", "numbers", inside, "--count", 1,
                          "--data", mnist_file)
     assert refused.returncode == 1 and "inside the repository" in refused.stderr
+    assert str(ROOT) in refused.stderr
     assert not inside.exists()
 
 

@@ -20,33 +20,31 @@ class NoDigitFound(ImageError):
 
 @dataclass(frozen=True)
 class InkParams:
-    """The paper is estimated on a copy whose shorter side is `background_short_side` (its
-    longer side at most `background_max_side`), with a disc `background_kernel` pixels of that
-    copy wide (wider than strokes, narrower than shadows and gradients), then blurred by
-    `background_blur`.
-    polarity_median_kernel: the window of the local median (pixels of that copy) against which
-    the ink's polarity is judged, large enough that ink is a minority in it; polarity_pixels:
-    how many of the most extreme pixels on each side are compared.
-    min_paper_level: paper darker than this counts as this dark when ink is measured against it.
-    blur: standard deviation (pixels) of the light blur that calms paper grain before the
-    threshold; peak_pixels: the strongest ink is measured on this many pixels;
-    min_contrast: below this ink strength (0..1 luminance) the image is blank paper;
-    min_threshold: the ink threshold never falls below this share of the strongest ink.
-    Ruled lines are at least `rule_min_length` of the image long and at most
-    `rule_max_thickness` of it thick.
-    """
+    """The tuning of the ink step; each field says what it does."""
 
+    # The paper is estimated on a copy whose shorter side is this small (its longer side at
+    # most background_max_side), closed with a disc this wide in that copy's pixels (wider
+    # than strokes, narrower than shadows and gradients), then blurred by background_blur.
     background_short_side: int = 96
     background_max_side: int = 512
     background_kernel: int = 21
     background_blur: int = 3
+    # The window of the local median (pixels of that copy) against which the ink's polarity
+    # is judged, large enough that ink is a minority in it; and how many of the most extreme
+    # pixels on each side are compared.
     polarity_median_kernel: int = 51
     polarity_pixels: int = 200
+    # Paper darker than this counts as this dark when ink is measured against it.
     min_paper_level: float = 0.1
+    # Standard deviation (pixels) of the light blur that calms paper grain before the
+    # threshold; the strongest ink is measured on peak_pixels pixels.
     blur: float = 1.0
     peak_pixels: int = 40
+    # Below this ink strength (0..1 luminance) the image is blank paper.
     min_contrast: float = 0.12
+    # The ink threshold never falls below this share of the strongest ink.
     min_threshold: float = 0.3
+    # Ruled lines are at least this share of the image long and at most this share thick.
     rule_min_length: float = 0.6
     rule_max_thickness: float = 0.006
 

@@ -21,34 +21,34 @@ from .ink import NoDigitFound
 
 @dataclass(frozen=True)
 class SegmentParams:
-    """Pieces scoring below `min_piece_share` of the best one are specks. A piece touching
-    the image border along its own size scores e^-border_contact_penalty less. A piece longer
-    than `line_min_extent` of the image and thinner than `line_max_thinness` (area / length²)
-    is a line, not a stroke: its score is multiplied by `line_penalty`.
-    Pieces farther than `max_piece_gap` times the best piece's size from it belong to
-    something else. Neighbours on the line overlap over `line_min_overlap` of the lower one's
-    height, are at most `number_max_gap` digit heights apart, and the taller is at most
-    `line_max_height_ratio` times as tall (a table's edge beside a digit is no neighbour).
-    Pieces sharing `same_digit_overlap` of the narrower one's columns are one digit. A group
-    whose longer side is under `min_digit_extent_share` of the largest group's, or whose height
-    is under `min_digit_height_share` of the tallest group's, is a fragment, not a digit.
-    One piece wider than `touching_aspect` times the line's digit height is digits that touch,
-    each about `typical_digit_aspect` as wide as tall, cut where a column has at most
-    `valley_share` of the group's typical column's ink.
-    """
+    """The tuning of the segmentation step; each field says what it does."""
 
+    # Pieces scoring below this share of the best one are specks.
     min_piece_share: float = 0.04
+    # A piece touching the image border along its own size scores e^-this less.
     border_contact_penalty: float = 8.0
+    # A piece longer than line_min_extent of the image and thinner than line_max_thinness
+    # (area / length²) is a line, not a stroke: its score is multiplied by line_penalty.
     line_min_extent: float = 0.4
     line_max_thinness: float = 0.03
     line_penalty: float = 0.1
+    # Pieces farther than this times the best piece's size from it belong to something else.
     max_piece_gap: float = 0.35
+    # Neighbours on the line overlap over line_min_overlap of the lower one's height, are at
+    # most number_max_gap digit heights apart, and the taller is at most
+    # line_max_height_ratio times as tall (a table's edge beside a digit is no neighbour).
     line_min_overlap: float = 0.3
-    line_max_height_ratio: float = 2.5
     number_max_gap: float = 1.2
+    line_max_height_ratio: float = 2.5
+    # Pieces sharing this share of the narrower one's columns are one digit.
     same_digit_overlap: float = 0.5
+    # A group whose longer side is under min_digit_extent_share of the largest group's, or
+    # whose height is under min_digit_height_share of the tallest group's, is a fragment.
     min_digit_extent_share: float = 0.4
     min_digit_height_share: float = 0.45
+    # One piece wider than touching_aspect times the line's digit height is digits that
+    # touch, each about typical_digit_aspect as wide as tall, cut where a column has at most
+    # valley_share of the group's typical column's ink.
     touching_aspect: float = 1.35
     typical_digit_aspect: float = 0.7
     valley_share: float = 0.8

@@ -9,23 +9,17 @@ const INK = "#111111";
 const PAPER = "#ffffff";
 const PAD_NOTE = "Mouse, pen or finger.";
 
-const pad = document.getElementById("pad");
+// The page's elements, each by its id in camelCase ("drop-zone" is dropZone).
+const {
+  pad, dropZone, padNote, brush, brushSize, file: fileInput, result, digit: digitOutput,
+  status: statusLine, timing, seen, seenDigits, seenRow, bars: barsBox,
+} = Object.fromEntries([...document.querySelectorAll("[id]")].map((element) => [
+  element.id.replace(/-(\w)/g, (_, letter) => letter.toUpperCase()), element,
+]));
 // Read back at every stroke (to redraw it whole) and every prediction (to send it).
 const padContext = pad.getContext("2d", { willReadFrequently: true });
-const dropZone = document.getElementById("drop-zone");
-const padNote = document.getElementById("pad-note");
-const brush = document.getElementById("brush");
-const brushSize = document.getElementById("brush-size");
-const fileInput = document.getElementById("file");
-const result = document.getElementById("result");
-const digitOutput = document.getElementById("digit");
-const statusLine = document.getElementById("status");
-const timing = document.getElementById("timing");
-const seen = document.getElementById("seen");
 const seenContext = seen.getContext("2d");
-const seenDigits = document.getElementById("seen-digits");
-const seenRow = document.getElementById("seen-row");
-const bars = buildBars(document.getElementById("bars"));
+const bars = buildBars(barsBox);
 
 let stroke = null; // {id, points, width, before} while a pointer is drawing
 let padShowsPhoto = false;

@@ -4,26 +4,20 @@
     python -m digitreader.synthetic numbers OUTDIR [--count N] [--seed S] [--data PATH]
     python -m digitreader.synthetic samples [OUTDIR]
 
-(with src/ on PYTHONPATH when run from a checkout). `digits` and `numbers` draw MNIST test
-images, so they refuse to write into the repository: MNIST images must never land there.
-`samples` draws no MNIST; it writes the repository's samples/ folder by default.
+`digits` and `numbers` draw MNIST test images, so they refuse to write into a git working
+tree (this repository or any other): MNIST images must never be committed. `samples` draws no
+MNIST; samples/make_samples.py runs it to write the repository's samples/ folder.
 """
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-import numpy as np
-
+from ..data import MNIST_ENV, DataError, load_mnist
 from .mnist_photos import DEFAULT_SEED, generate
 from .numbers import iter_numbers
 from .sample_photos import render_samples
 
-ROOT = Path(__file__).resolve().parents[3]  # src/digitreader/synthetic/cli.py
-SAMPLES_DIR = ROOT / "samples"
-# Developers and CI keep MNIST beside the repository (as tests/conftest.py does).
-DEFAULT_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
 DEFAULT_COUNT = 100
 
 
@@ -51,19 +45,18 @@ def parse_args(argv=None):
         "samples", help="the sample photos drawn from hand-designed pen paths (no MNIST)",
         description="Render the sample photos (hand-designed pen paths, not MNIST); the same "
         "bytes every run.")
-    samples.add_argument("output", type=Path, metavar="OUTDIR", nargs="?", default=SAMPLES_DIR,
-                         help="folder to write into (default: the repository's samples/)")
+    samples.add_argument("output", type=Path, metavar="OUTDIR", help="folder to write into")
     return parser.parse_args(argv)
 
 
 def _mnist_arguments(parser, count_help):
     parser.add_argument("output", type=Path, metavar="OUTDIR",
-                        help="folder to write into; must be outside the repository")
+                        help="folder to write into; must not be in a git working tree")
     parser.add_argument("--count", type=int, default=DEFAULT_COUNT, metavar="N", help=count_help)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
                         help=f"same seed, same photos (default {DEFAULT_SEED})")
     parser.add_argument("--data", type=Path, metavar="PATH",
-                        help="MNIST .npz (default $MNIST_NPZ, else ../shared/data/mnist.npz)")
+                        help=f"MNIST .npz (default ${MNIST_ENV}, else Keras downloads MNIST)")
 
 
 def main(argv=None):
@@ -87,15 +80,15 @@ def main(argv=None):
 def _prepare_mnist_output(args):
     """(output folder, resolved; MNIST test images; labels), or CommandError."""
     output = args.output.resolve()
-    if output == ROOT or ROOT in output.parents:
-        raise CommandError(f"{args.output} is inside the repository; MNIST images must never "
-                           "be written there")
-    data = args.data or Path(os.environ.get("MNIST_NPZ") or DEFAULT_MNIST)
+    repository = next((folder for folder in (output, *output.parents)
+                       if (folder / ".git").exists()), None)
+    if repository:
+        raise CommandError(f"{args.output} is inside the repository {repository}; MNIST images "
+                           "must never be written into one")
     try:
-        with np.load(data, allow_pickle=False) as mnist:
-            images, labels = mnist["x_test"], mnist["y_test"]
-    except (OSError, ValueError, KeyError) as error:
-        raise CommandError(f"cannot read MNIST's test set from {data}: {error}") from error
+        _, (images, labels) = load_mnist(args.data)
+    except DataError as error:
+        raise CommandError(str(error)) from None
     if args.command == "digits" and not 1 <= args.count <= len(images):
         raise CommandError(f"--count must be between 1 and {len(images)}")  # one photo an image
     if args.count < 1:
