@@ -16,9 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from digitreader.preprocess import decode_image, normalize_digit  # noqa: E402
+from digitreader.preprocess import preprocess_bytes
 
 FOUR = [[(0.55, 0.0), (0.1, 0.65), (0.9, 0.65)], [(0.6, 0.0), (0.6, 1.0)]]
 
@@ -43,7 +41,7 @@ def timed(data, runs):
     seconds = []
     for _ in range(runs):
         start = time.perf_counter()
-        normalize_digit(decode_image(data))
+        preprocess_bytes(data)
         seconds.append(time.perf_counter() - start)
     return statistics.median(seconds) * 1000, sorted(seconds)[int(0.95 * (runs - 1))] * 1000
 
@@ -60,13 +58,12 @@ def main():
         path = Path(folder) / "huge.png"
         cv2.imwrite(str(path), photo(10000, 10000, 3000, 30))
         # A fresh process, so that its peak memory is preprocessing's alone.
-        code = ("import resource, sys, time; sys.path.insert(0, 'src');"
+        code = ("import resource, time;"
                 "from digitreader.preprocess import preprocess_file; start = time.perf_counter();"
                 f"preprocess_file({str(path)!r});"
                 "print(round((time.perf_counter() - start) * 1000),"
                 " resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)")
-        root = Path(__file__).resolve().parents[1]
-        milliseconds, peak = subprocess.run([sys.executable, "-c", code], cwd=root, check=True,
+        milliseconds, peak = subprocess.run([sys.executable, "-c", code], check=True,
                                             capture_output=True, text=True).stdout.split()
     print(f"100 MP PNG (10000x10000): "
           f"read + preprocess {milliseconds} ms, peak memory {peak} MB")

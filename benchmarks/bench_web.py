@@ -12,7 +12,6 @@ import argparse
 import base64
 import json
 import statistics
-import sys
 import threading
 import time
 import urllib.request
@@ -22,11 +21,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+from digitreader.model import DEFAULT_MODEL_PATH
+from digitreader.web import create_app, make_local_server
 
-from digitreader.model import DEFAULT_MODEL_PATH  # noqa: E402
-from digitreader.web import create_app, make_local_server  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 PHOTO = ROOT / "samples" / "7_small_offcentre.jpg"  # the largest sample: 1600x1200
 # A "5" drawn large with the page's default 18 px brush on its 320x320 pad.
