@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import run_cli, sample_images
+from conftest import ROOT, run_cli, sample_images
 from digitreader.model import MODEL_PATHS
 
 NO_DISPLAY = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "MPLBACKEND": ""}
@@ -167,3 +167,80 @@ def test_the_digitreader_command_reads_from_any_folder(tmp_path):
     assert json.loads(result.stdout)["number"] == "3"
     assert "read" in subprocess.run([str(command), "--help"], cwd=tmp_path, capture_output=True,
                                     text=True, timeout=60).stdout
+
+
+def test_pipes_huge_files_and_drawings_in_one_command(tmp_path):
+    """A FIFO would block and a huge file fill memory: one line each, the rest still read."""
+    fifo = tmp_path / "camera.fifo"
+    os.mkfifo(fifo)
+    huge = tmp_path / "huge.png"
+    with open(huge, "wb") as handle:  # sparse: 300 MB on paper, nothing on disk
+        handle.truncate(300 * 2**20)
+    pencil = np.full((400, 400), 255, np.uint8)  # Paint's pencil: one pixel, no anti-aliasing
+    cv2.polylines(pencil, [np.array([[120, 90], [280, 95], [190, 320]])], False, 0, 1)
+    cv2.imwrite(str(tmp_path / "7_pencil.png"), pencil)
+    cv2.imwrite(str(tmp_path / "dot.png"), np.zeros((1, 1), np.uint8))
+    files = [fifo, huge, tmp_path / "7_pencil.png", tmp_path / "dot.png", sample_images()[0]]
+    result = run_cli("main.py", "--json", *files, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    errors = result.stderr.strip().splitlines()
+    assert errors == [f"error: {fifo}: not a regular file (a pipe, a device or a socket), not an image",
+                      f"error: {huge}: file too large: 300 MB (the limit is 256 MB)",
+                      f"error: {tmp_path / 'dot.png'}: no digit found (the image is blank or has "
+                      "too little contrast)"]
+    numbers = [record["number"] for record in json_lines(result.stdout)]
+    assert numbers == ["7", sample_images()[0].name.split("_")[0]]
+
+
+@pytest.fixture(scope="module")
+def foreign_models(tmp_path_factory):
+    """Valid Keras models that do not read digits."""
+    from digitreader.model import import_keras
+
+    keras = import_keras()
+    folder = tmp_path_factory.mktemp("models")
+    shapes = {"colour_32x32": ((32, 32, 3), 10, "softmax"), "five_outputs": ((28, 28), 5, "softmax"),
+              "logits": ((28, 28), 10, None)}
+    for name, (inputs, outputs, activation) in shapes.items():
+        model = keras.Sequential([keras.Input(inputs), keras.layers.Flatten(),
+                                  keras.layers.Dense(outputs, activation=activation)])
+        model.save(folder / f"{name}.keras")
+    return folder
+
+
+@pytest.mark.parametrize("name, why", [
+    ("colour_32x32", "it takes inputs of shape (32, 32, 3), not 28x28 images"),
+    ("five_outputs", "it gives outputs of shape (5,), not 10 digit probabilities"),
+    ("logits", "its ten outputs are not probabilities (it must end in a softmax)"),
+])
+def test_a_keras_model_that_does_not_read_digits_is_one_clear_line(foreign_models, name, why):
+    model = foreign_models / f"{name}.keras"
+    result = run_cli("main.py", "--model", model, sample_images()[0], timeout=120)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.strip() == f"error: {model} is a Keras model, but not a digit model: {why}"
+
+
+def test_output_into_a_closed_pipe_ends_quietly(mnist_file):
+    """`evaluate.py --json | head -c 100`: the reader leaves early; no BrokenPipeError."""
+    with subprocess.Popen([sys.executable, str(ROOT / "evaluate.py"), "--mnist", "--data",
+                           str(mnist_file), "--json"], cwd=ROOT, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE) as process:
+        process.stdout.read(100)
+        process.stdout.close()
+        stderr = process.stderr.read().decode()
+    assert process.returncode == 1
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr
+
+
+def test_a_bug_on_one_file_costs_that_file_only(monkeypatch):
+    from digitreader import reading
+
+    def broken(path, params):
+        if path == "bad.png":
+            raise ValueError("cannot convert float NaN to integer")
+        return f"page of {path}"
+
+    monkeypatch.setattr(reading, "preprocess_file", broken)
+    (_, first), (_, second) = reading.preprocess_files(["bad.png", "good.png"])
+    assert isinstance(first, reading.ImageError) and "internal error (ValueError" in str(first)
+    assert second == "page of good.png"

@@ -208,3 +208,86 @@ def test_a_png_too_large_to_decode_safely_is_refused_from_its_header():
     huge = flat[:16] + (20000).to_bytes(4, "big") + (20000).to_bytes(4, "big") + flat[24:]
     with pytest.raises(ImageError, match="too large"):
         decode(huge).rgb
+
+
+def test_data_after_the_image_is_ignored_as_decoders_do():
+    """A phone's motion photo is a JPEG with a video after it; some tools pad PNGs."""
+    image = (draw(SEVEN) * 255).astype(np.uint8)
+    video = b"\x00\x00\x00\x18ftypmp42" + np.random.default_rng(0).bytes(5000)
+    for extension, trailing in ((".jpg", video), (".png", b"\0" * 300 + b"tail")):
+        data = encode(image, extension)
+        assert np.array_equal(decode(data + trailing).rgb, decode(data).rgb), extension
+        with pytest.raises(ImageError, match="truncated"):
+            decode(data[: len(data) * 2 // 3])
+
+
+def _patched_tiff(width, height):
+    """A small TIFF whose header claims width x height pixels (16-bit RGB, deflate)."""
+    import struct
+
+    data = bytearray(cv2.imencode(".tiff", np.zeros((8, 8, 3), np.uint16),
+                                  [cv2.IMWRITE_TIFF_COMPRESSION, 8])[1].tobytes())
+    order = "<" if data[:2] == b"II" else ">"
+    (offset,) = struct.unpack(order + "I", data[4:8])
+    (count,) = struct.unpack(order + "H", data[offset:offset + 2])
+    for entry in range(offset + 2, offset + 2 + 12 * count, 12):
+        tag, kind = struct.unpack(order + "HH", data[entry:entry + 4])
+        if tag in (256, 257):
+            value = width if tag == 256 else height
+            data[entry + 8:entry + 12] = struct.pack(order + ("HH" if kind == 3 else "I"),
+                                                     *((value, 0) if kind == 3 else (value,)))
+    return bytes(data)
+
+
+def _patched_webp(side):
+    """A small lossless WebP whose bitstream header claims side x side pixels."""
+    data = bytearray(cv2.imencode(".webp", np.zeros((8, 8, 3), np.uint8))[1].tobytes())
+    assert data[12:16] == b"VP8L"
+    bits = int.from_bytes(data[21:25], "little")  # 14 bits width - 1, 14 bits height - 1, ...
+    bits = (bits & ~0xFFFFFFF) | (side - 1) | ((side - 1) << 14)
+    data[21:25] = bits.to_bytes(4, "little")
+    return bytes(data)
+
+
+@pytest.mark.parametrize("data, size", [
+    (_patched_tiff(16000, 16000), "16000x16000"),
+    (_patched_webp(16383), "16383x16383"),
+], ids=["tiff-16000", "webp-16383"])
+def test_images_too_large_to_decode_are_refused_from_their_header(data, size):
+    """A 2 MB TIFF or a 10 KB WebP can claim a quarter of a gigapixel: gigabytes to decode."""
+    with pytest.raises(ImageError, match=f"too large: {size} pixels"):
+        decode(data)
+
+
+def test_a_huge_jpeg_is_read_at_the_reduced_size_it_decodes_to():
+    """A 200-megapixel phone photo decodes at 1/8 size: it must not be refused."""
+    from digitreader.preprocess.formats import read_header
+
+    jpeg = bytearray(encode((draw(SEVEN) * 255).astype(np.uint8), ".jpg"))
+    start = jpeg.index(b"\xff\xc0")  # baseline start of frame: height, then width
+    jpeg[start + 5:start + 9] = (12240).to_bytes(2, "big") + (16320).to_bytes(2, "big")
+    assert read_header(bytes(jpeg))[1:] == (16320, 12240)
+    try:
+        decode(bytes(jpeg))
+    except ImageError as error:  # the claimed size does not match the data: damaged, not large
+        assert "too large" not in str(error)
+
+
+def test_every_size_of_image_down_to_one_pixel_gets_an_answer():
+    for height, width in [(1, 1), (5, 6), (2, 1), (1, 5000), (3, 3), (28, 28)]:
+        image = np.full((height, width), 255, np.uint8)
+        image[height // 2, width // 2] = 0
+        try:
+            page = preprocess(decode(encode(image)))
+        except NoDigitFound:
+            continue
+        assert all(digit.image.shape == (MNIST_SIZE, MNIST_SIZE) for digit in page.digits)
+
+
+def test_a_digit_drawn_with_a_one_pixel_pencil_is_read():
+    """Paint's pencil, 1-bit scans: a line one pixel wide without anti-aliasing."""
+    canvas = np.full((400, 400), 255, np.uint8)
+    cv2.polylines(canvas, [np.array([[120, 90], [280, 95], [190, 320]])], False, 0, 1)
+    digit = OneDigit(decode(encode(canvas)).rgb)
+    assert np.isfinite(digit.digit).all() and digit.digit.max() > 0.9
+    assert 1.5 <= stroke_width(digit.digit > 0.5) <= 4.0

@@ -124,6 +124,10 @@ def preprocess_files(paths, params=Params()):
             results.append((path, preprocess_file(path, params)))
         except ImageError as error:
             results.append((path, error))
+        except Exception as error:  # a bug must cost this file only, not the whole command
+            results.append((path, ImageError(
+                f"cannot read this image: internal error ({type(error).__name__}: {error}); "
+                "please report it with the image")))
     return results
 
 

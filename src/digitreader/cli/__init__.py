@@ -11,6 +11,7 @@ Only argparse is imported up here: `--help` and argument errors answer at once.
 
 import argparse
 import importlib
+import os
 import sys
 
 COMMANDS = {
@@ -41,7 +42,7 @@ def run_command(name, argv=None, prog=None):
     module = command_module(name)
     parser = argparse.ArgumentParser(prog=prog, description=module.DESCRIPTION)
     module.add_arguments(parser)
-    return module.run(parser.parse_args(argv), parser)
+    return run_quietly_to_a_closed_pipe(module, parser.parse_args(argv), parser)
 
 
 def main(argv=None):
@@ -54,7 +55,19 @@ def main(argv=None):
         parsers[name] = commands.add_parser(name, help=summary, description=module.DESCRIPTION)
         module.add_arguments(parsers[name])
     args = parser.parse_args(argv)
-    return command_module(args.command).run(args, parsers[args.command])
+    return run_quietly_to_a_closed_pipe(command_module(args.command), args, parsers[args.command])
+
+
+def run_quietly_to_a_closed_pipe(module, args, parser):
+    """Run a subcommand; when the reader of its output goes away (`| head`), stop quietly."""
+    try:
+        status = module.run(args, parser)
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        # Python would complain again when it flushes stdout at exit: point it at nothing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -5,18 +5,21 @@ orientation and are decoded reduced when that is all the working size needs; tra
 pixels become white paper. Refuses, in one line, anything that is not a usable image.
 """
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from .. import MAX_DECODED_PIXELS
 from ..native import native_stderr_silenced
+from .formats import jpeg_end, png_end, read_header
 
-_JPEG_MAGIC = b"\xff\xd8\xff"
-_JPEG_END = b"\xff\xd9"
-_PNG_MAGIC = b"\x89PNG"
-_PNG_END = b"IEND"
+# libjpeg decodes at these reductions directly, several times faster than at full size.
+_JPEG_REDUCED = ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4),
+                 (2, cv2.IMREAD_REDUCED_COLOR_2), (1, cv2.IMREAD_COLOR))
 
 
 class ImageError(ValueError):
@@ -27,15 +30,18 @@ class ImageError(ValueError):
 class DecodeParams:
     """max_side: photos are reduced to this longer side before looking for ink: plenty for
     a digit, and it bounds time and memory for huge images.
-    max_pixels: PNGs with more pixels than this are refused from their header (decoding one
-    would take gigabytes).
+    max_pixels: images that would decode to more pixels than this are refused from their
+    header (decoding one would take gigabytes); a JPEG counts at the reduced size it is
+    decoded at, so a 200-megapixel phone photo is read.
     jpeg_min_share: a JPEG is decoded at 1/2, 1/4 or 1/8 of its size when that keeps this
     share of max_side (landing a little under it costs nothing visible and halves the work).
+    max_file_bytes: larger files are refused before they are read.
     """
 
     max_side: int = 1024
-    max_pixels: int = 150_000_000
+    max_pixels: int = MAX_DECODED_PIXELS
     jpeg_min_share: float = 0.75
+    max_file_bytes: int = 256 * 2**20
 
 
 @dataclass
@@ -53,78 +59,69 @@ def read_file(path, params=DecodeParams()):
 
     The messages do not repeat the path: callers put it in front.
     """
-    path = Path(path)
-    if not path.exists():
-        raise ImageError("no such file")
-    if path.is_dir():
-        raise ImageError("is a directory, not an image")
     try:
-        data = np.fromfile(path, dtype=np.uint8)
+        status = os.stat(path)
+    except FileNotFoundError:
+        raise ImageError("no such file") from None
     except OSError as error:
         raise ImageError(f"cannot read: {error.strerror or error}") from None
-    return decode(data.tobytes(), params)
+    if stat.S_ISDIR(status.st_mode):
+        raise ImageError("is a directory, not an image")
+    if not stat.S_ISREG(status.st_mode):
+        # A FIFO or a device would block or never end.
+        raise ImageError("not a regular file (a pipe, a device or a socket), not an image")
+    if status.st_size > params.max_file_bytes:
+        raise ImageError(f"file too large: {status.st_size / 2**20:.0f} MB "
+                         f"(the limit is {params.max_file_bytes // 2**20} MB)")
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise ImageError(f"cannot read: {error.strerror or error}") from None
+    return decode(data, params)
 
 
 def decode(data, params=DecodeParams()):
     """Decode image bytes (a file's content or an upload) into a Photo; raises ImageError."""
     if len(data) == 0:
         raise ImageError("empty file")
-    if data.startswith(_PNG_MAGIC):
-        if _PNG_END not in data[-64:]:
-            raise ImageError("PNG file is truncated (no IEND chunk)")
-        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-        if width * height > params.max_pixels:
-            raise ImageError(f"image too large: {width}x{height} pixels "
+    if len(data) > params.max_file_bytes:
+        raise ImageError(f"file too large: the limit is {params.max_file_bytes // 2**20} MB")
+    header = read_header(data)
+    flags, factor = cv2.IMREAD_UNCHANGED, 1
+    if header and header.format == "png":
+        data = data[:_image_end(png_end(data), "PNG file is truncated (no IEND chunk)")]
+    elif header and header.format == "jpeg":
+        data = data[:_image_end(jpeg_end(data), "JPEG file is truncated (no end-of-image marker)")]
+        flags = cv2.IMREAD_COLOR
+        if header.width:
+            # Without IMREAD_IGNORE_ORIENTATION OpenCV applies the EXIF orientation.
+            factor, flags = next((factor, flags) for factor, flags in _JPEG_REDUCED
+                                 if max(header.width, header.height) / factor
+                                 >= params.jpeg_min_share * params.max_side or factor == 1)
+    if header and header.width is not None:
+        decoded = -(-header.width // factor) * -(-header.height // factor)
+        if decoded > params.max_pixels:
+            raise ImageError(f"image too large: {header.width}x{header.height} pixels "
                              f"(the limit is {params.max_pixels // 10**6} megapixels)")
-    original_side = None
-    # libpng and libjpeg print their own complaints about damaged files; ours say it in one line.
-    with native_stderr_silenced():
-        if data.startswith(_JPEG_MAGIC):
-            image = _decode_jpeg(data, params)
-            original_side = max(_jpeg_size(data) or (0,))
-        else:
-            image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    try:
+        # libpng and libjpeg print their own complaints about damaged files; ours say it in
+        # one line.
+        with native_stderr_silenced():
+            image = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    except cv2.error:  # OpenCV's own limits (OPENCV_IO_MAX_IMAGE_PIXELS), a broken header
+        image = None
     if image is None or image.size == 0:
-        raise ImageError("not an image OpenCV can read (unknown format or damaged file)")
-    original_side = original_side or max(image.shape[:2])
+        raise ImageError("not an image OpenCV can read (unknown format, damaged, or too large)")
+    original_side = max(header.width, header.height) if header and header.width else max(image.shape[:2])
     image = _shrink(image, params.max_side)
     return Photo(_to_rgb_on_white(image), original_side / max(image.shape[:2]))
 
 
-def _decode_jpeg(data, params):
-    """Decode a JPEG at the smallest of 1/1, 1/2, 1/4, 1/8 scale that keeps the working size.
-
-    libjpeg can decode at those scales directly, several times faster than full size.
-    Without IMREAD_IGNORE_ORIENTATION OpenCV applies the EXIF orientation.
-    """
-    if _JPEG_END not in data[-64:]:
-        # A cut-off JPEG decodes into a grey-filled image with libjpeg warnings; refuse it.
-        raise ImageError("JPEG file is truncated (no end-of-image marker)")
-    size = _jpeg_size(data)
-    flags = cv2.IMREAD_COLOR
-    if size:
-        for factor, reduced in ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4),
-                                (2, cv2.IMREAD_REDUCED_COLOR_2)):
-            if max(size) / factor >= params.jpeg_min_share * params.max_side:
-                flags = reduced
-                break
-    return cv2.imdecode(np.frombuffer(data, np.uint8), flags)
-
-
-def _jpeg_size(data):
-    """(height, width) from a JPEG's start-of-frame header, or None if not found."""
-    position = 2
-    while position + 9 < len(data):
-        if data[position] != 0xFF:
-            return None
-        marker = data[position + 1]
-        length = int.from_bytes(data[position + 2:position + 4], "big")
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height = int.from_bytes(data[position + 5:position + 7], "big")
-            width = int.from_bytes(data[position + 7:position + 9], "big")
-            return height, width
-        position += 2 + length
-    return None
+def _image_end(end, truncated):
+    """`end`, where the image data ends; ImageError(`truncated`) when it was not found."""
+    if end is None:
+        raise ImageError(truncated)
+    return end
 
 
 def _shrink(image, max_side):

@@ -80,8 +80,8 @@ def ink_is_dark(gray, params=InkParams()):
     small = (np.clip(small_copy(gray, params), 0, 1) * 255).astype(np.uint8)
     paper = cv2.medianBlur(small, params.polarity_median_kernel).astype(np.float32) / 255
     flat = (gray - cv2.resize(paper, gray.shape[::-1], interpolation=cv2.INTER_LINEAR)).ravel()
-    tail = min(params.polarity_pixels, flat.size // 2)
-    darkest = -float(np.partition(flat, tail)[:tail].mean())
+    tail = max(1, min(params.polarity_pixels, flat.size // 2))
+    darkest = -float(np.partition(flat, tail - 1)[:tail].mean())
     lightest = float(np.partition(flat, flat.size - tail)[-tail:].mean())
     return darkest >= lightest
 

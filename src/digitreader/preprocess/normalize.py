@@ -90,8 +90,11 @@ def fit_box(crop):
 
 
 def centre_of_mass(image):
-    """(row, column) centre of mass of a float image with non-negative values."""
+    """(row, column) centre of mass of a float image with non-negative values (its centre
+    when it is all zero)."""
     total = image.sum()
+    if total <= 0:
+        return (image.shape[0] - 1) / 2, (image.shape[1] - 1) / 2
     rows, columns = np.indices(image.shape)
     return float((rows * image).sum() / total), float((columns * image).sum() / total)
 

@@ -64,8 +64,14 @@ class Region(NamedTuple):
 
 
 def region(ink, mask):
-    """The Region of the digit whose pixels are `mask` (bool (h, w)) in `ink` (float32 (h, w))."""
-    return Region(mask, Box.of_mask(mask), float(np.median(ink[mask])))
+    """The Region of the digit whose pixels are `mask` (bool (h, w)) in `ink` (float32 (h, w)).
+
+    Its ink level is the median over the pixels that hold ink: the mask is taken from
+    blurred ink, so around a one-pixel line drawn without anti-aliasing most of it holds none.
+    """
+    strokes = ink[mask]
+    strokes = strokes[strokes > 0]
+    return Region(mask, Box.of_mask(mask), float(np.median(strokes)) if strokes.size else 1.0)
 
 
 def piece_scores(labels, stats, ink, params=SegmentParams()):
