@@ -136,18 +136,23 @@ def _shrink(image, max_side):
 
 def _to_rgb_on_white(image):
     """OpenCV's BGR/BGRA/grey of any depth -> RGB float32 (h, w, 3) in [0, 1] on white."""
-    if image.dtype == np.uint8:
-        image = image.astype(np.float32) / 255.0
-    elif image.dtype == np.uint16:
-        image = image.astype(np.float32) / 65535.0
-    else:
-        image = np.clip(image.astype(np.float32), 0.0, 1.0)
-    if image.ndim == 2:
-        return np.repeat(image[:, :, None], 3, axis=2)
-    channels = image.shape[2]
-    if channels == 1:
-        return np.repeat(image, 3, axis=2)
-    if channels == 4:
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.ndim == 3 and image.shape[2] == 4:
+        image = np.clip(image.astype(np.float32) / _full_scale(image.dtype), 0.0, 1.0)
         alpha = image[:, :, 3:4]
-        image = image[:, :, :3] * alpha + (1.0 - alpha)
-    return np.ascontiguousarray(image[:, :, 2::-1])
+        return cv2.cvtColor(image[:, :, :3] * alpha + (1.0 - alpha), cv2.COLOR_BGR2RGB)
+    # Colour conversion on the integer pixels, then one pass to float: the cheapest order.
+    code = cv2.COLOR_GRAY2RGB if image.ndim == 2 else cv2.COLOR_BGR2RGB
+    if image.dtype not in (np.uint8, np.uint16, np.float32):
+        image = image.astype(np.float32)
+    rgb = cv2.cvtColor(image, code).astype(np.float32, copy=False)
+    if image.dtype == np.float32:
+        return np.clip(rgb, 0.0, 1.0, out=rgb)
+    rgb /= _full_scale(image.dtype)
+    return rgb
+
+
+def _full_scale(dtype):
+    """The pixel value of white in an image of this type."""
+    return {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(np.dtype(dtype), 1.0)

@@ -30,12 +30,14 @@ def digit_image(ink, found):
     resized so the longer side is 20 px, and shifted so its centre of mass is at MNIST's.
     """
     box = found.box
-    # Keep the soft, anti-aliased edge of the strokes: the ink around the mask, not just in it.
-    near_digit = cv2.dilate(found.mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    crop = np.where(near_digit, ink, 0.0)[box.slices]
+    mask = found.mask[box.slices]
+    # Keep the soft, anti-aliased edge of the strokes: the ink around the mask, not just in
+    # it (within the box, so the dilation wraps nothing outside it in).
+    near_digit = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    crop = np.where(near_digit, ink[box.slices], 0.0)
     crop = np.clip(crop / found.ink_level, 0.0, 1.0).astype(np.float32)
     scale = MNIST_BOX / box.longer_side
-    crop = match_stroke_width(crop, stroke_width(found.mask[box.slices]), scale)
+    crop = match_stroke_width(crop, stroke_width(mask), scale)
     return centre_by_mass(fit_box(crop))
 
 
