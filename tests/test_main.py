@@ -244,3 +244,43 @@ def test_a_bug_on_one_file_costs_that_file_only(monkeypatch):
     (_, first), (_, second) = reading.preprocess_files(["bad.png", "good.png"])
     assert isinstance(first, reading.ImageError) and "internal error (ValueError" in str(first)
     assert second == "page of good.png"
+
+
+# Run with this on PYTHONPATH, Python cannot import TensorFlow: as in a reading-only install.
+WITHOUT_TENSORFLOW = '''
+import importlib.abc, sys
+
+class NoTensorFlow(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("tensorflow", "keras"):
+            raise ModuleNotFoundError(f"No module named {name!r}")
+        return None
+
+sys.meta_path.insert(0, NoTensorFlow())
+'''
+
+
+def test_reading_needs_no_tensorflow_and_says_what_to_install_when_it_does(tmp_path):
+    import shutil
+
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(WITHOUT_TENSORFLOW)
+    hidden = {"PYTHONPATH": str(tmp_path / "site")}
+    samples = sample_images()
+    result = run_cli("main.py", "--json", *samples, env=hidden, python_flags=["-X", "importtime"])
+    assert result.returncode == 0, result.stderr
+    assert [record["number"] for record in json_lines(result.stdout)] == \
+        [path.name.split("_")[0] for path in samples]
+    assert not [line for line in result.stderr.splitlines() if "tensorflow" in line or "keras" in line]
+
+    own = tmp_path / "own.keras"  # a model of the user's, with no export
+    shutil.copy(MODEL_PATHS["mlp"], own)
+    result = run_cli("main.py", "--model", own, samples[0], env=hidden)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"error: reading {own} (it has no LiteRT export of its own beside it) needs TensorFlow, "
+        "which is not installed here: pip install 'digitreader[train]'")
+    result = run_cli("build_model.py", "--epochs", "1", "--output", tmp_path / "m.keras", env=hidden)
+    assert result.returncode == 1
+    assert result.stderr.strip() == ("error: training needs TensorFlow, which is not installed "
+                                     "here: pip install 'digitreader[train]'")

@@ -72,3 +72,48 @@ def test_training_records_match_the_shipped_models(arch, mnist_file):
     assert record["test_accuracy"] >= REQUIRED_TEST_ACCURACY[arch]
     assert record["data_sha256"] == file_sha256(mnist_file)
     assert len(record["history"]["val_accuracy"]) == record["epochs"]
+
+
+@pytest.mark.parametrize("arch", sorted(MODEL_PATHS))
+def test_the_litert_export_reads_every_mnist_test_image_as_the_keras_model(arch, mnist_test_set):
+    from digitreader.classify import KerasClassifier, load_classifier
+
+    exported = load_classifier(MODEL_PATHS[arch])
+    assert exported.runtime == "litert", "the shipped models are read from their exports"
+    keras_model = KerasClassifier(MODEL_PATHS[arch], load_model(MODEL_PATHS[arch]))
+    images = mnist_test_set[0].astype(np.float32) / 255.0
+    expected, got = keras_model(images), exported(images)
+    assert (expected.argmax(axis=1) == got.argmax(axis=1)).all()
+    assert np.abs(expected - got).max() <= 1e-5
+
+
+@pytest.mark.parametrize("arch", sorted(MODEL_PATHS))
+def test_each_export_is_recorded_with_the_keras_file_it_came_from(arch):
+    import hashlib
+
+    from digitreader.data import file_sha256
+    from digitreader.model import companion_paths
+
+    paths = companion_paths(MODEL_PATHS[arch])
+    export = json.loads(paths["record"].read_text())["litert"]
+    assert export["file"] == paths["litert"].name
+    assert export["keras_sha256"] == file_sha256(MODEL_PATHS[arch])
+    assert export["sha256"] == hashlib.sha256(paths["litert"].read_bytes()).hexdigest()
+    assert export["checked_images"] == 10000 and export["max_probability_difference"] <= 1e-5
+
+
+def test_a_keras_file_that_is_not_the_one_exported_is_read_with_keras(tmp_path):
+    """A retrained model beside an old export must not be read from that export."""
+    import shutil
+
+    from digitreader.classify import load_classifier
+    from digitreader.model import companion_paths
+
+    shipped = companion_paths(MODEL_PATHS["mlp"])
+    model = tmp_path / "mnist_mlp.keras"
+    shutil.copy(MODEL_PATHS["cnn"], model)  # "retrained": another .keras under the same name
+    for kind in ("record", "litert"):
+        shutil.copy(shipped[kind], companion_paths(model)[kind])
+    assert load_classifier(model).runtime == "keras"
+    shutil.copy(MODEL_PATHS["mlp"], model)
+    assert load_classifier(model).runtime == "litert"

@@ -30,8 +30,12 @@ def load_mnist(path=None):
     """
     path = resolve_mnist_path(path)
     if path is None:
-        from .model import import_keras  # imported here: importing Keras costs seconds
+        from .model import TensorFlowMissing, import_keras, require_tensorflow
 
+        try:
+            require_tensorflow(f"downloading MNIST (without --data PATH or ${MNIST_ENV})")
+        except TensorFlowMissing as error:
+            raise DataError(str(error)) from None
         try:
             return import_keras().datasets.mnist.load_data()
         except Exception as error:  # no network, a proxy, a full disk: all end the same way

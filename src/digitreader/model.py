@@ -4,6 +4,7 @@ Keras is imported inside the functions: `check_model_file` and the constants her
 on paths (argument checks, bad input) that must not pay seconds for importing TensorFlow.
 """
 
+import importlib.util
 import zipfile
 from pathlib import Path
 
@@ -25,8 +26,30 @@ def shipped_models_folder():
 DEFAULT_MODEL_PATH = shipped_models_folder() / "mnist_mlp.keras"
 
 
+# Reading runs LiteRT exports; training, exporting and Keras models without an export need this.
+TRAINING_EXTRA = "pip install 'digitreader[train]'"
+
+
 class ModelFileError(Exception):
     """The model file is missing or is not a Keras model."""
+
+
+class TensorFlowMissing(Exception):
+    """What was asked needs TensorFlow, which is not installed; the message says what to do."""
+
+
+def require_tensorflow(purpose):
+    """Raise TensorFlowMissing unless TensorFlow is installed, before anything is done.
+
+    purpose: what needs it, to start the message ("training", "reading model.keras ...").
+    """
+    try:
+        found = importlib.util.find_spec("tensorflow") is not None
+    except ImportError:  # a finder that refuses it, or a broken install
+        found = False
+    if not found:
+        raise TensorFlowMissing(f"{purpose} needs TensorFlow, which is not installed here: "
+                                f"{TRAINING_EXTRA}")
 
 
 def import_keras():
@@ -87,6 +110,15 @@ def build_cnn():
 
 ARCHITECTURES = {"mlp": build_mlp, "cnn": build_cnn}
 MODEL_PATHS = {arch: DEFAULT_MODEL_PATH.with_name(f"mnist_{arch}.keras") for arch in ARCHITECTURES}
+
+
+def companion_paths(model_path):
+    """The files that belong with a model file: its JSON record (how it was trained, and its
+    export), its training curves and its LiteRT export."""
+    model_path = Path(model_path)
+    return {"record": model_path.with_suffix(".json"),
+            "curves": model_path.with_name(model_path.stem + "_curves.png"),
+            "litert": model_path.with_suffix(".tflite")}
 
 
 def compile_model(model, learning_rate):

@@ -5,6 +5,7 @@ evaluate.py run the same subcommands on their own.
     digitreader serve                 the drawing pad in the browser
     digitreader train                 train a model on MNIST
     digitreader evaluate photos/      accuracy on a labelled folder, or on MNIST
+    digitreader export model.keras    its LiteRT export, to read without TensorFlow
 
 Only argparse is imported up here: `--help` and argument errors answer at once.
 """
@@ -19,6 +20,7 @@ COMMANDS = {
     "serve": "serve the drawing pad on 127.0.0.1",
     "train": "train the digit recognizer on MNIST and save it",
     "evaluate": "measure a model on labelled photos or on the MNIST test set",
+    "export": "export a .keras model to LiteRT, to read without TensorFlow",
 }
 
 

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from ..data import MNIST_ENV, DataError, load_mnist, resolve_mnist_path
-from ..model import MODEL_PATHS
+from ..model import MODEL_PATHS, TensorFlowMissing, require_tensorflow
 from . import positive_int
 
 DESCRIPTION = (
@@ -60,8 +60,9 @@ def train_and_save(args):
     epochs = args.epochs or DEFAULT_EPOCHS[args.arch]
     data_path = resolve_mnist_path(args.data)
     try:
+        require_tensorflow("training")
         train_data, test_data = load_mnist(data_path)
-    except DataError as error:
+    except (TensorFlowMissing, DataError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 
