@@ -5,11 +5,16 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 
 from conftest import ROOT, run_cli
+from digitreader.atomic import write_files_atomically
 from digitreader.classify import load_classifier
 from digitreader.model import build_mlp, load_model
 
@@ -66,15 +71,20 @@ def test_bad_flags_are_refused_before_training():
         assert result.returncode == 2 and "Traceback" not in result.stderr
 
 
-def test_interrupted_training_leaves_the_previous_model_untouched(small_mnist, tmp_path):
-    output = tmp_path / "model.keras"
-    output.write_bytes(b"previous model")
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "build_model.py"), "--epochs", "50", "--data", small_mnist,
+def start_training(data, output, epochs):
+    """build_model.py running in the background, its stdout read line by line as it comes."""
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "build_model.py"), "--epochs", str(epochs), "--data", data,
          "--output", output],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+
+
+def test_interrupted_training_leaves_the_previous_model_untouched(small_mnist, tmp_path):
+    output = tmp_path / "model.keras"
+    output.write_bytes(b"previous model")
+    process = start_training(small_mnist, output, epochs=50)
     for line in process.stdout:  # wait until training is under way
         if "Epoch 2/" in line:
             break
@@ -98,3 +108,111 @@ def test_failed_download_is_one_clear_line(tmp_path):
     (line,) = result.stderr.strip().splitlines()
     assert "cannot download MNIST" in line and "--data" in line
     assert not (tmp_path / "model.keras").exists()
+
+
+def test_ctrl_c_just_after_training_leaves_all_three_files_new_or_all_old(small_mnist, tmp_path):
+    """Ctrl-C while the model, record and curves are saved: they change as a set, and the
+    message says which way it went."""
+    output = tmp_path / "model.keras"
+    files = [output, tmp_path / "model.json", tmp_path / "model_curves.png"]
+    for path in files:
+        path.write_bytes(b"previous")
+    process = start_training(small_mnist, output, epochs=1)
+    for line in process.stdout:
+        if "test accuracy" in line:
+            break
+    time.sleep(0.2)  # the moment the bug report named: the files were being written
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert "Traceback" not in stderr
+    old = [path.read_bytes() == b"previous" for path in files]
+    if all(old):
+        assert "no model was written" in stderr
+    else:
+        assert not any(old), "all three new, or all three old"
+        assert "saved model.keras" in stdout or "the new model was saved" in stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in files)
+
+
+def write_text(text):
+    return lambda path: Path(path).write_text(text)
+
+
+def set_of_three(folder):
+    return [folder / "model.keras", folder / "model.json", folder / "model_curves.png"]
+
+
+def test_a_set_of_files_is_written_and_committed_together(tmp_path):
+    paths = set_of_three(tmp_path / "new folder")
+    committed = []
+    write_files_atomically({path: write_text(path.name) for path in paths}, committed.append)
+    assert [path.read_text() for path in paths] == [path.name for path in paths]
+    assert committed == [paths]
+    assert sorted((tmp_path / "new folder").iterdir()) == sorted(paths), "no temporaries left"
+
+
+def raise_value_error(path):
+    raise ValueError("the writer failed")
+
+
+def interrupt(path):
+    Path(path).write_text("half")
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("failing_writer, error", [
+    (raise_value_error, ValueError),
+    (interrupt, KeyboardInterrupt),
+    (lambda path: None, OSError),  # wrote nothing
+    (Figure().savefig, OSError),  # no suffix: matplotlib writes PATH.png instead of PATH
+])
+def test_a_failing_writer_in_the_middle_leaves_the_old_files_and_no_temporaries(
+        tmp_path, failing_writer, error):
+    paths = [tmp_path / "model.keras", tmp_path / "figure", tmp_path / "model_curves.png"]
+    for path in paths:
+        path.write_text("old")
+    writers = {paths[0]: write_text("new"), paths[1]: failing_writer, paths[2]: write_text("new")}
+    committed = []
+    with pytest.raises(error):
+        write_files_atomically(writers, committed.append)
+    assert [path.read_text() for path in paths] == ["old"] * 3
+    assert committed == []
+    assert sorted(tmp_path.iterdir()) == sorted(paths), "no temporaries, no stray, no 0-byte file"
+
+
+def test_ctrl_c_during_the_renames_is_held_off_until_all_are_done(tmp_path, monkeypatch):
+    paths = set_of_three(tmp_path)
+    for path in paths:
+        path.write_text("old")
+    rename = os.replace
+
+    def rename_while_ctrl_c_arrives(source, destination):
+        os.kill(os.getpid(), signal.SIGINT)
+        rename(source, destination)
+
+    monkeypatch.setattr(os, "replace", rename_while_ctrl_c_arrives)
+    handler = signal.getsignal(signal.SIGINT)
+    committed = []
+    with pytest.raises(KeyboardInterrupt):
+        write_files_atomically({path: write_text("new") for path in paths}, committed.append)
+    assert [path.read_text() for path in paths] == ["new"] * 3
+    assert committed == [paths], "the caller learns that the set was in place before Ctrl-C"
+    assert sorted(tmp_path.iterdir()) == sorted(paths)
+    assert signal.getsignal(signal.SIGINT) is handler, "Ctrl-C works as before afterwards"
+
+
+def test_a_set_of_files_can_be_written_outside_the_main_thread(tmp_path):
+    """Only the main thread may set signal handlers; elsewhere Ctrl-C cannot interrupt."""
+    paths = set_of_three(tmp_path)
+    errors = []
+
+    def write():
+        try:
+            write_files_atomically({path: write_text("new") for path in paths})
+        except Exception as error:  # a thread's exception would only be printed
+            errors.append(error)
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    thread.join()
+    assert errors == [] and [path.read_text() for path in paths] == ["new"] * 3

@@ -89,6 +89,11 @@ ARCHITECTURES = {"mlp": build_mlp, "cnn": build_cnn}
 MODEL_PATHS = {arch: DEFAULT_MODEL_PATH.with_name(f"mnist_{arch}.keras") for arch in ARCHITECTURES}
 
 
+def record_paths(model_path):
+    """The training record and curves that sit beside a model file."""
+    return model_path.with_suffix(".json"), model_path.with_name(model_path.stem + "_curves.png")
+
+
 def compile_model(model, learning_rate):
     """Adam + sparse categorical cross-entropy + accuracy; `learning_rate` may be a schedule."""
     keras = import_keras()

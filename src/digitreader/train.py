@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import write_atomic
+from .atomic import write_files_atomically
 from .data import file_sha256
 from .figures import training_curves
-from .model import ARCHITECTURES, IMAGE_SIZE, compile_model, import_keras
+from .model import ARCHITECTURES, IMAGE_SIZE, compile_model, import_keras, record_paths
 
 VALIDATION_SIZE = 5000
 PEAK_LEARNING_RATE = 1e-3
@@ -211,15 +211,13 @@ def training_record(report, arch, epochs, batch_size, seed, data_path):
     }
 
 
-def record_paths(model_path):
-    """The training record and curves that sit beside a model file."""
-    return model_path.with_suffix(".json"), model_path.with_name(model_path.stem + "_curves.png")
-
-
-def save_trained(model, record, history, model_path):
-    """Write the model, its record and its training curves; returns their paths."""
+def save_trained(model, record, history, model_path, committed=lambda paths: None):
+    """Write the model, its record and its training curves as a set: all three new, or,
+    after a failure or Ctrl-C, all three as they were. `committed(paths)` is called the
+    moment the new ones are in place (see atomic.write_files_atomically)."""
     record_path, curves_path = record_paths(model_path)
-    write_atomic(model.save, model_path)
-    write_atomic(lambda path: Path(path).write_text(json.dumps(record, indent=2) + "\n"), record_path)
-    write_atomic(training_curves(history).savefig, curves_path)
-    return [model_path, record_path, curves_path]
+    write_files_atomically({
+        model_path: model.save,
+        record_path: lambda path: Path(path).write_text(json.dumps(record, indent=2) + "\n"),
+        curves_path: training_curves(history).savefig,
+    }, committed)

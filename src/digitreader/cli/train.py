@@ -48,14 +48,24 @@ def add_arguments(parser):
 
 
 def run(args, parser):
+    saved = []  # the new model's files, listed the moment they replace the old ones
     try:
-        return train_and_save(args)
+        return train_and_save(args, saved)
     except KeyboardInterrupt:
-        print(f"\n{INTERRUPTED}", file=sys.stderr)
+        if saved:
+            print(f"\ninterrupted after the new model was saved: {file_names(saved)}",
+                  file=sys.stderr)
+        else:
+            print(f"\n{INTERRUPTED}", file=sys.stderr)
         return 130
 
 
-def train_and_save(args):
+def file_names(paths):
+    return ", ".join(path.name for path in paths)
+
+
+def train_and_save(args, saved):
+    """Load the data, train, and save; `saved` receives the files written."""
     output = args.output or MODEL_PATHS[args.arch]
     epochs = args.epochs or DEFAULT_EPOCHS[args.arch]
     data_path = resolve_mnist_path(args.data)
@@ -71,6 +81,11 @@ def train_and_save(args):
     print(f"test accuracy {report['test_accuracy']:.4f}, test loss {report['test_loss']:.4f} "
           f"({len(test_data[1])} MNIST test images; trained in {report['train_seconds']:.0f} s)")
     record = training_record(report, args.arch, epochs, args.batch_size, args.seed, data_path)
-    written = save_trained(model, record, report["history"], output)
-    print(f"saved {', '.join(path.name for path in written)}")
+    try:
+        save_trained(model, record, report["history"], output, committed=saved.extend)
+    except OSError as error:  # a full disk, a folder changed meanwhile: the set is as it was
+        print(f"error: cannot save {output}: {error}; any model already there is unchanged",
+              file=sys.stderr)
+        return 1
+    print(f"saved {file_names(saved)}")
     return 0
