@@ -65,6 +65,41 @@ def test_bad_data_file_fails_cleanly_and_keeps_the_old_model(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.npz", "model.keras"]
 
 
+def refusal_before_tensorflow(*args):
+    """Run build_model.py, which must refuse before importing TensorFlow; return its one line."""
+    result = run_cli("build_model.py", *args, python_flags=["-X", "importtime"], timeout=60)
+    lines = result.stderr.splitlines()
+    imported = [line for line in lines if line.startswith("import time:")]
+    assert any("numpy" in line for line in imported), "-X importtime lists what was imported"
+    assert not any("tensorflow" in line or "keras" in line for line in imported)
+    (line,) = [line for line in lines if not line.startswith("import time:")]
+    assert result.returncode == 1 and line.startswith("error: "), result.stderr
+    return line
+
+
+def unwritable_output(tmp_path, case):
+    if case == "under a file":
+        (tmp_path / "README.md").write_text("a file, not a folder\n")
+        return tmp_path / "README.md" / "m.keras"
+    if case == "in /proc":
+        return Path("/proc/m.keras")
+    (tmp_path / "read-only").mkdir(mode=0o555)
+    return tmp_path / "read-only" / "new" / "m.keras"
+
+
+@pytest.mark.parametrize("case", [
+    "under a file", "in /proc",
+    pytest.param("read-only folder", marks=pytest.mark.skipif(
+        os.geteuid() == 0, reason="root writes into read-only folders")),
+])
+def test_unwritable_output_is_refused_before_training(tmp_path, case):
+    output = unwritable_output(tmp_path, case)
+    before = sorted(tmp_path.rglob("*"))
+    line = refusal_before_tensorflow("--data", tmp_path / "never read.npz", "--output", output)
+    assert line.startswith(f"error: cannot write {output}: ")
+    assert sorted(tmp_path.rglob("*")) == before, "nothing made, nothing left behind"
+
+
 def test_bad_flags_are_refused_before_training():
     for flags in (["--epochs", "0"], ["--batch-size", "-1"], ["--output", "model.h5"]):
         result = run_cli("build_model.py", *flags)

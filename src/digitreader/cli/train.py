@@ -5,8 +5,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..atomic import check_writable
 from ..data import MNIST_ENV, DataError, load_mnist, resolve_mnist_path
-from ..model import MODEL_PATHS
+from ..model import MODEL_PATHS, record_paths
 from . import positive_int
 
 DESCRIPTION = (
@@ -24,8 +25,6 @@ def keras_path(text):
     path = Path(text)
     if path.suffix != ".keras":
         raise argparse.ArgumentTypeError("must end in .keras (Keras' model file format)")
-    if path.is_dir():
-        raise argparse.ArgumentTypeError(f"{path} is a directory; give a file name ending in .keras")
     return path
 
 
@@ -65,10 +64,15 @@ def file_names(paths):
 
 
 def train_and_save(args, saved):
-    """Load the data, train, and save; `saved` receives the files written."""
+    """Check the output and the data, train, and save; `saved` receives the files written."""
     output = args.output or MODEL_PATHS[args.arch]
     epochs = args.epochs or DEFAULT_EPOCHS[args.arch]
     data_path = resolve_mnist_path(args.data)
+    try:
+        check_writable(output, *record_paths(output))
+    except OSError as error:
+        print(f"error: cannot write {output}: {error}", file=sys.stderr)
+        return 1
     try:
         train_data, test_data = load_mnist(data_path)
     except DataError as error:
