@@ -100,6 +100,46 @@ def test_unwritable_output_is_refused_before_training(tmp_path, case):
     assert sorted(tmp_path.rglob("*")) == before, "nothing made, nothing left behind"
 
 
+def tiny_dataset():
+    """Random arrays in MNIST's layout: enough for the checks, no MNIST needed."""
+    rng = np.random.default_rng(0)
+    return {"x_train": rng.integers(0, 256, (20, 28, 28), dtype=np.uint8),
+            "y_train": rng.integers(0, 10, 20, dtype=np.uint8),
+            "x_test": rng.integers(0, 256, (10, 28, 28), dtype=np.uint8),
+            "y_test": rng.integers(0, 10, 10, dtype=np.uint8)}
+
+
+def with_label_12(arrays):
+    arrays["y_train"][3] = 12
+    return arrays
+
+
+@pytest.mark.parametrize("spoil, message", [
+    (with_label_12, "y_train holds labels outside 0..9, such as 12"),
+    (lambda a: {**a, "y_train": a["y_train"][:, None]}, "y_train must have shape (N,)"),
+    (lambda a: {**a, "x_train": a["x_train"][:0], "y_train": a["y_train"][:0]},
+     "x_train holds no images"),
+    (lambda a: {**a, "x_train": a["x_train"][:1], "y_train": a["y_train"][:1]},
+     "x_train must hold at least 2 images"),
+    (lambda a: {**a, "x_train": a["x_train"] / 255.0}, "x_train must be uint8 pixels 0..255"),
+    (lambda a: {**a, "x_test": a["x_test"][:, :27, :27]}, "x_test must have shape (N, 28, 28)"),
+    (lambda a: {**a, "y_test": a["y_test"][:-1]}, "x_test has 10 images but y_test has 9 labels"),
+])
+def test_data_that_is_not_mnist_gets_one_line_before_training(tmp_path, spoil, message):
+    data = tmp_path / "data.npz"
+    np.savez(data, **spoil(tiny_dataset()))
+    line = refusal_before_tensorflow("--data", data, "--output", tmp_path / "m.keras")
+    assert line.startswith(f"error: {data}: {message}"), line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.npz"]
+
+
+def test_a_text_file_as_data_is_called_not_an_npz(tmp_path):
+    data = tmp_path / "mnist.npz"
+    data.write_text("x_train,y_train\n1,2\n")
+    line = refusal_before_tensorflow("--data", data, "--output", tmp_path / "m.keras")
+    assert line == f"error: {data} is not an .npz (zip) file"
+
+
 def test_bad_flags_are_refused_before_training():
     for flags in (["--epochs", "0"], ["--batch-size", "-1"], ["--output", "model.h5"]):
         result = run_cli("build_model.py", *flags)

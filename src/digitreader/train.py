@@ -18,6 +18,7 @@ from .figures import training_curves
 from .model import ARCHITECTURES, IMAGE_SIZE, compile_model, import_keras, record_paths
 
 VALIDATION_SIZE = 5000
+MIN_TRAINING_IMAGES = 2  # one to learn from, one held out for validation
 PEAK_LEARNING_RATE = 1e-3
 # Random affine distortions, the residual differences that MNIST-style normalisation leaves
 # between writers and photos.
@@ -35,7 +36,9 @@ MAX_NOISE = 0.05
 
 
 def split_validation(images, labels, seed, size=VALIDATION_SIZE):
-    """A seeded random hold-out of `size` training images for the validation curves."""
+    """A seeded random hold-out of `size` training images for the validation curves.
+
+    Holds out at least one, so training needs MIN_TRAINING_IMAGES."""
     order = np.random.default_rng(seed).permutation(len(images))
     size = min(size, len(images) // 10 or 1)
     held, kept = order[:size], order[size:]

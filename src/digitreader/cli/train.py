@@ -79,8 +79,12 @@ def train_and_save(args, saved):
         print(f"error: {error}", file=sys.stderr)
         return 1
 
-    from ..train import save_trained, train, training_record
+    from ..train import MIN_TRAINING_IMAGES, save_trained, train, training_record
 
+    if len(train_data[1]) < MIN_TRAINING_IMAGES:
+        print(f"error: {data_path}: x_train must hold at least {MIN_TRAINING_IMAGES} images, "
+              "one to learn from and one held out for validation", file=sys.stderr)
+        return 1
     model, report = train(train_data, test_data, epochs, args.batch_size, args.seed, args.arch)
     print(f"test accuracy {report['test_accuracy']:.4f}, test loss {report['test_loss']:.4f} "
           f"({len(test_data[1])} MNIST test images; trained in {report['train_seconds']:.0f} s)")
