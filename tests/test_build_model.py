@@ -34,8 +34,11 @@ def small_mnist(mnist_file, tmp_path_factory):
 def test_one_epoch_run_writes_a_model_that_loads_and_predicts(small_mnist, tmp_path):
     output = tmp_path / "out" / "tiny.keras"
     result = run_cli("build_model.py", "--epochs", "1", "--batch-size", "64", "--data",
-                     small_mnist, "--output", output)
+                     small_mnist, "--output", output,
+                     env={"TF_CPP_MIN_LOG_LEVEL": ""})  # as unset: this process may have set it
     assert result.returncode == 0, result.stderr
+    assert result.stderr == "", "TensorFlow's C++ logs (E0000 ... node_def_util) stay off stderr"
+    assert "━" in result.stdout and "val_accuracy" in result.stdout, "Keras' progress bar stays"
     assert "test accuracy" in result.stdout
     model = load_model(output)
     assert [type(layer).__name__ for layer in model.layers] == \
