@@ -68,6 +68,24 @@ def test_save_figure_writes_one_file_per_image(tmp_path):
     assert image is not None and image.shape[1] > image.shape[0] > 200
 
 
+@pytest.mark.parametrize("name", ["out", "out.xyz"])
+def test_save_figure_without_a_format_suffix_is_a_usage_error(tmp_path, name):
+    result = run_cli("main.py", "--save-figure", tmp_path / name, sample_images()[0], timeout=60)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "Traceback" not in result.stderr
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("main.py: error: argument --save-figure: must end in")
+    assert ".png" in error and ".pdf" in error
+    assert list(tmp_path.iterdir()) == [], "no 0-byte file, no stray temporary"
+
+
+def test_save_figure_suffix_may_be_upper_case(tmp_path):
+    result = run_cli("main.py", "--save-figure", tmp_path / "fig.PNG", sample_images()[0])
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["fig.PNG"]
+    assert (tmp_path / "fig.PNG").read_bytes().startswith(b"\x89PNG")
+
+
 def test_steps_adds_the_ink_mask_panel(tmp_path):
     sample = sample_images()[0]
     widths = {}

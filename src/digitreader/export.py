@@ -14,8 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .classify import LiteRTClassifier
-from .data import file_sha256
-from .model import companion_paths, import_keras
+from .model import import_keras
 from .native import native_stderr_silenced
 
 MAX_DIFFERENCE = 1e-5  # largest allowed difference of any probability, export vs model
@@ -54,14 +53,15 @@ def litert_flatbuffer(model, check_images):
     return flatbuffer, largest
 
 
-def export_record(model_path, flatbuffer, largest, checked):
+def export_record(file_name, keras_sha256, flatbuffer, largest, checked):
     """What the model's JSON record says of its export (classify.litert_export reads it).
 
-    model_path: the `.keras` file as written (its SHA-256 ties the export to it).
+    file_name: the export's, beside the model; keras_sha256: the `.keras` file's as written
+    (it ties the export to that file); largest: export_flatbuffer's; checked: how many images.
     """
-    return {"file": companion_paths(model_path)["litert"].name,
+    return {"file": file_name,
             "sha256": hashlib.sha256(flatbuffer).hexdigest(),
-            "keras_sha256": file_sha256(model_path),
+            "keras_sha256": keras_sha256,
             "checked_images": checked,
             "max_probability_difference": float(f"{largest:.3g}")}
 

@@ -5,6 +5,7 @@ on paths (argument checks, bad input) that must not pay seconds for importing Te
 """
 
 import importlib.util
+import os
 import zipfile
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from .native import native_stderr_silenced
 IMAGE_SIZE = 28
 NUM_CLASSES = 10
 HIDDEN_UNITS = 128
+TF_LOG_LEVEL = "TF_CPP_MIN_LOG_LEVEL"  # 0 logs all, 3 only fatal errors
 
 
 def shipped_models_folder():
@@ -54,6 +56,11 @@ def require_tensorflow(purpose):
 
 def import_keras():
     """Import Keras (and TensorFlow) without their start-up noise; return the module."""
+    # TensorFlow's C++ logs while it runs, too (node_def_util's "use_unbounded_threadpool"
+    # on every training run): its level 3 keeps them off stderr, where the user sees them.
+    # Read once, when TensorFlow loads; a level the user set is kept.
+    if not os.environ.get(TF_LOG_LEVEL):
+        os.environ[TF_LOG_LEVEL] = "3"
     with native_stderr_silenced():
         import keras
         import tensorflow as tf

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import write_atomic
+from .atomic import write_files_atomically
 from .data import file_sha256
 from .figures import training_curves
-from .model import ARCHITECTURES, IMAGE_SIZE, compile_model, import_keras
+from .export import export_record, litert_flatbuffer
+from .model import ARCHITECTURES, IMAGE_SIZE, companion_paths, compile_model, import_keras
 
 VALIDATION_SIZE = 5000
+MIN_TRAINING_IMAGES = 2  # one to learn from, one held out for validation
 PEAK_LEARNING_RATE = 1e-3
 # Random affine distortions, the residual differences that MNIST-style normalisation leaves
 # between writers and photos.
@@ -35,7 +37,9 @@ MAX_NOISE = 0.05
 
 
 def split_validation(images, labels, seed, size=VALIDATION_SIZE):
-    """A seeded random hold-out of `size` training images for the validation curves."""
+    """A seeded random hold-out of `size` training images for the validation curves.
+
+    Holds out at least one, so training needs MIN_TRAINING_IMAGES."""
     order = np.random.default_rng(seed).permutation(len(images))
     size = min(size, len(images) // 10 or 1)
     held, kept = order[:size], order[size:]
@@ -211,15 +215,30 @@ def training_record(report, arch, epochs, batch_size, seed, data_path):
     }
 
 
-def record_paths(model_path):
-    """The training record and curves that sit beside a model file."""
-    return model_path.with_suffix(".json"), model_path.with_name(model_path.stem + "_curves.png")
+def save_trained(model, record, history, model_path, check_images, committed=lambda paths: None):
+    """Write the model, its LiteRT export, its record and its training curves as a set: all
+    new, or, after a failure or Ctrl-C, all as they were. `committed(paths)` is called the
+    moment the new ones are in place (see atomic.write_files_atomically).
 
+    The export is made and checked on `check_images` (float32 (N, 28, 28) in [0, 1]) first;
+    raises export.ExportError, writing nothing, when it does not read them as the model does.
+    """
+    flatbuffer, largest = litert_flatbuffer(model, check_images)
+    paths = companion_paths(model_path)
+    written = {}
 
-def save_trained(model, record, history, model_path):
-    """Write the model, its record and its training curves; returns their paths."""
-    record_path, curves_path = record_paths(model_path)
-    write_atomic(model.save, model_path)
-    write_atomic(lambda path: Path(path).write_text(json.dumps(record, indent=2) + "\n"), record_path)
-    write_atomic(training_curves(history).savefig, curves_path)
-    return [model_path, record_path, curves_path]
+    def save_model(path):
+        model.save(path)
+        written["keras"] = path
+
+    def save_record(path):
+        export = export_record(paths["litert"].name, file_sha256(written["keras"]), flatbuffer,
+                               largest, len(check_images))
+        Path(path).write_text(json.dumps({**record, "litert": export}, indent=2) + "\n")
+
+    write_files_atomically({
+        model_path: save_model,
+        paths["litert"]: lambda path: Path(path).write_bytes(flatbuffer),
+        paths["record"]: save_record,
+        paths["curves"]: training_curves(history).savefig,
+    }, committed)

@@ -30,7 +30,8 @@ def run(args, parser):
         print(f"error: {error}", file=sys.stderr)
         return 1
 
-    from ..atomic import write_atomic
+    from ..atomic import write_files_atomically
+    from ..data import file_sha256
     from ..export import ExportError, export_record, litert_flatbuffer, updated_record
     from ..model import load_model
 
@@ -41,10 +42,11 @@ def run(args, parser):
         print(f"error: {error}", file=sys.stderr)
         return 1
     paths = companion_paths(args.model)
-    record = updated_record(paths["record"], export_record(args.model, flatbuffer, largest,
-                                                           len(images)))
-    write_atomic(lambda path: Path(path).write_bytes(flatbuffer), paths["litert"])
-    write_atomic(lambda path: Path(path).write_text(record), paths["record"])
+    export = export_record(paths["litert"].name, file_sha256(args.model), flatbuffer, largest,
+                           len(images))
+    record = updated_record(paths["record"], export)
+    write_files_atomically({paths["litert"]: lambda path: Path(path).write_bytes(flatbuffer),
+                            paths["record"]: lambda path: Path(path).write_text(record)})
     print(f"wrote {paths['litert']} ({len(flatbuffer) // 1024} KB): the same digit as the model "
           f"on all {len(images)} MNIST test images, probabilities within {largest:.1g}")
     return 0

@@ -5,6 +5,7 @@ Every photo is preprocessed before the model is loaded, so that bad input and `-
 without paying seconds for TensorFlow; then all digits of all photos are classified at once.
 """
 
+import argparse
 import json
 import os
 import sys
@@ -17,6 +18,18 @@ DESCRIPTION = (
     "Read the handwritten digit (or number) in each photo: prints the digit, its confidence "
     "and the next two candidates (for a number: its digits, left to right, each with its "
     "confidence), and shows the photo, the 28x28 images the model saw and the probabilities.")
+
+
+def savable_figure_path(text):
+    """argparse type: a file name whose suffix is a format matplotlib saves figures in."""
+    from matplotlib.figure import Figure  # only when the flag is given: it costs a moment
+
+    suffixes = sorted(f".{name}" for name in Figure().canvas.get_supported_filetypes())
+    path = Path(text)
+    if path.suffix.lower() not in suffixes:
+        raise argparse.ArgumentTypeError(
+            f"must end in a figure format's suffix: {', '.join(suffixes)}")
+    return path
 
 
 def add_arguments(parser):
@@ -32,7 +45,7 @@ def add_arguments(parser):
     parser.add_argument("--no-show", action="store_true", help="do not open a figure window")
     parser.add_argument("--steps", action="store_true",
                         help="also show the preprocessing steps: the ink taken for the digits")
-    parser.add_argument("--save-figure", type=Path, metavar="PATH",
+    parser.add_argument("--save-figure", type=savable_figure_path, metavar="PATH",
                         help="save the figure to PATH (with several images: PATH-<image name> "
                         "per image); the format follows the suffix, e.g. .png or .pdf")
 

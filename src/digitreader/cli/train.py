@@ -5,8 +5,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..atomic import check_writable
 from ..data import MNIST_ENV, DataError, load_mnist, resolve_mnist_path
-from ..model import MODEL_PATHS, TensorFlowMissing, require_tensorflow
+from ..model import MODEL_PATHS, TensorFlowMissing, companion_paths, require_tensorflow
 from . import positive_int
 
 DESCRIPTION = (
@@ -24,8 +25,6 @@ def keras_path(text):
     path = Path(text)
     if path.suffix != ".keras":
         raise argparse.ArgumentTypeError("must end in .keras (Keras' model file format)")
-    if path.is_dir():
-        raise argparse.ArgumentTypeError(f"{path} is a directory; give a file name ending in .keras")
     return path
 
 
@@ -48,17 +47,32 @@ def add_arguments(parser):
 
 
 def run(args, parser):
+    saved = []  # the new model's files, listed the moment they replace the old ones
     try:
-        return train_and_save(args)
+        return train_and_save(args, saved)
     except KeyboardInterrupt:
-        print(f"\n{INTERRUPTED}", file=sys.stderr)
+        if saved:
+            print(f"\ninterrupted after the new model was saved: {file_names(saved)}",
+                  file=sys.stderr)
+        else:
+            print(f"\n{INTERRUPTED}", file=sys.stderr)
         return 130
 
 
-def train_and_save(args):
+def file_names(paths):
+    return ", ".join(path.name for path in paths)
+
+
+def train_and_save(args, saved):
+    """Check the output and the data, train, and save; `saved` receives the files written."""
     output = args.output or MODEL_PATHS[args.arch]
     epochs = args.epochs or DEFAULT_EPOCHS[args.arch]
     data_path = resolve_mnist_path(args.data)
+    try:
+        check_writable(output, *companion_paths(output).values())
+    except OSError as error:
+        print(f"error: cannot write {output}: {error}", file=sys.stderr)
+        return 1
     try:
         require_tensorflow("training")
         train_data, test_data = load_mnist(data_path)
@@ -66,12 +80,23 @@ def train_and_save(args):
         print(f"error: {error}", file=sys.stderr)
         return 1
 
-    from ..train import save_trained, train, training_record
+    from ..export import ExportError
+    from ..train import MIN_TRAINING_IMAGES, save_trained, to_model_input, train, training_record
 
+    if len(train_data[1]) < MIN_TRAINING_IMAGES:
+        print(f"error: {data_path}: x_train must hold at least {MIN_TRAINING_IMAGES} images, "
+              "one to learn from and one held out for validation", file=sys.stderr)
+        return 1
     model, report = train(train_data, test_data, epochs, args.batch_size, args.seed, args.arch)
     print(f"test accuracy {report['test_accuracy']:.4f}, test loss {report['test_loss']:.4f} "
           f"({len(test_data[1])} MNIST test images; trained in {report['train_seconds']:.0f} s)")
     record = training_record(report, args.arch, epochs, args.batch_size, args.seed, data_path)
-    written = save_trained(model, record, report["history"], output)
-    print(f"saved {', '.join(path.name for path in written)}")
+    try:
+        save_trained(model, record, report["history"], output, to_model_input(test_data[0]),
+                     committed=saved.extend)
+    except (OSError, ExportError) as error:  # a full disk, a folder changed, a bad export
+        print(f"error: cannot save {output}: {error}; any model already there is unchanged",
+              file=sys.stderr)
+        return 1
+    print(f"saved {file_names(saved)}")
     return 0
