@@ -9,6 +9,7 @@ TensorFlow (seconds and 650 MB). Any other `.keras` is loaded with Keras, in saf
 import hashlib
 import json
 import threading
+from pathlib import Path
 
 import numpy as np
 
@@ -127,6 +128,7 @@ def load_classifier(path):
     digits (it must take one 28x28 image per row and give ten probabilities), or needs
     TensorFlow where it is not installed.
     """
+    path = Path(path)
     check_model_file(path)
     flatbuffer = litert_export(path) if litert_available() else None
     if flatbuffer is not None:
