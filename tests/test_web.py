@@ -21,7 +21,8 @@ import pytest
 from conftest import ROOT, SAMPLES, run_cli, sample_images
 from digitreader.model import DEFAULT_MODEL_PATH
 from digitreader.reading import LOW_CONFIDENCE, DigitReading, Reading
-from digitreader.web import MAX_UPLOAD_BYTES, STATIC_FOLDER, create_app, make_local_server
+from digitreader.web import (INTERNAL_ERROR, MAX_UPLOAD_BYTES, STATIC_FOLDER, create_app,
+                             make_local_server)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -220,6 +221,8 @@ def bad_requests():
         ("text as image/png", b"hello", "image/png", 400, "not a usable image"),
         ("truncated PNG", canvas_png(SEVEN)[:500], "image/png", 400, "truncated"),
         ("malformed JSON", b'{"image": ', "application/json", 400, "malformed JSON"),
+        ("JSON nested 100000 deep", b"[" * 100_000 + b"]" * 100_000, "application/json", 400,
+         "malformed JSON"),
         ("JSON without image", b'{"picture": "x"}', "application/json", 400, '{"image"'),
         ("JSON list", b"[1, 2]", "application/json", 400, '{"image"'),
         ("bad base64", b'{"image": "data:image/png;base64,@@@"}', "application/json", 400,
@@ -238,6 +241,36 @@ def test_bad_requests_get_a_clear_4xx_in_json(client, name, body, content_type, 
     response = client.post("/api/predict", data=body, content_type=content_type)
     assert response.status_code == status, response.get_data(as_text=True)
     assert words in response.get_json()["error"]
+
+
+def tiny_png(height, width):
+    """A white PNG of height x width pixels with one dark pixel near its middle."""
+    image = np.full((height, width), 255, np.uint8)
+    image[height // 2, width // 2] = 0
+    return cv2.imencode(".png", image)[1].tobytes()
+
+
+@pytest.mark.parametrize("height, width", [(1, 1), (5, 6)], ids=["1x1", "5x6"])
+def test_a_tiny_image_gets_an_answer_not_an_internal_error(client, height, width):
+    response = client.post("/api/predict", data=tiny_png(height, width), content_type="image/png")
+    answer = response.get_json()
+    assert response.status_code in (200, 400), answer
+    assert ("found" if response.status_code == 200 else "error") in answer
+
+
+def test_an_internal_error_while_reading_is_one_line_and_the_server_goes_on(client, monkeypatch,
+                                                                           caplog):
+    def broken_pipeline(data):
+        raise RuntimeError("a bug deep in the pipeline")
+
+    monkeypatch.setattr("digitreader.web.preprocess_bytes", broken_pipeline)
+    response = client.post("/api/predict", data=canvas_png(SEVEN), content_type="image/png")
+    assert response.status_code == 500
+    assert response.get_json() == {"error": INTERNAL_ERROR}
+    assert "a bug deep in the pipeline" in caplog.text and "Traceback" in caplog.text
+    monkeypatch.undo()
+    response = client.post("/api/predict", data=canvas_png(SEVEN), content_type="image/png")
+    assert (response.status_code, response.get_json()["digit"]) == (200, 7)
 
 
 def test_other_methods_and_paths_answer_in_json_too(client):
