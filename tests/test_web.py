@@ -287,6 +287,57 @@ def test_the_server_keeps_serving_after_bad_requests(server_url):
     assert (status, answer["digit"]) == (200, 7)
 
 
+def exchange(server_url, head, body=b""):
+    """Send a request as raw bytes; returns (status, JSON answer) once the server has closed
+    the connection, and fails if it keeps it open."""
+    with socket.create_connection(("127.0.0.1", int(server_url.rsplit(":", 1)[1])),
+                                  timeout=5) as connection:
+        connection.sendall(head.encode() + body)
+        answer = b""
+        try:
+            while block := connection.recv(65536):
+                answer += block
+        except TimeoutError:
+            pytest.fail(f"the server left the connection open after {answer[:200]!r}")
+    head, _, payload = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(payload)
+
+
+def chunked(body, chunk_size=64 * 1024):
+    """`body` in the chunked transfer encoding."""
+    chunks = (body[start:start + chunk_size] for start in range(0, len(body), chunk_size))
+    return b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for chunk in chunks) + b"0\r\n\r\n"
+
+
+def post_head(server_url, content_type, framing):
+    return (f"POST /api/predict HTTP/1.1\r\nHost: {server_url.removeprefix('http://')}\r\n"
+            f"Content-Type: {content_type}\r\n{framing}\r\n\r\n")
+
+
+@pytest.mark.parametrize("content_type", ["image/png", "application/json",
+                                          "multipart/form-data; boundary=x"])
+@pytest.mark.parametrize("framing", ["chunked", "Content-Length"])
+def test_an_upload_over_the_limit_gets_413_and_its_connection_closed(server_url, framing,
+                                                                     content_type):
+    body = b"\0" * (MAX_UPLOAD_BYTES + 1)
+    if framing == "chunked":
+        head, body = post_head(server_url, content_type, "Transfer-Encoding: chunked"), chunked(body)
+    else:
+        head = post_head(server_url, content_type, f"Content-Length: {len(body)}")
+    status, answer = exchange(server_url, head, body)
+    assert (status, answer["error"]) == (413, "upload too large: the limit is 10 MB")
+
+
+def test_chunked_uploads_up_to_the_limit_are_read_whole(server_url):
+    head = post_head(server_url, "image/png", "Transfer-Encoding: chunked")
+    status, answer = exchange(server_url, head, chunked(canvas_png(SEVEN), chunk_size=1000))
+    assert (status, answer["digit"]) == (200, 7)
+    status, answer = exchange(server_url, head, chunked(b"\0" * MAX_UPLOAD_BYTES))
+    assert status == 400 and "not a usable image" in answer["error"]
+    status, answer = exchange(server_url, head, b"zz\r\nhello\r\n0\r\n\r\n")
+    assert status == 400 and "chunked encoding is malformed" in answer["error"]
+
+
 def test_a_burst_of_concurrent_requests_all_succeed(server_url):
     url = f"{server_url}/api/predict"
     photo, photo_type = multipart("image", PHOTO.name, PHOTO.read_bytes(), "image/jpeg")

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 from flask import Flask, jsonify, request
-from werkzeug.exceptions import (BadRequest, HTTPException, RequestEntityTooLarge,
-                                 UnsupportedMediaType)
+from werkzeug.exceptions import (BadRequest, ClientDisconnected, HTTPException,
+                                 RequestEntityTooLarge, UnsupportedMediaType)
 from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wsgi import LimitedStream
 
 from .classify import load_classifier
 from .preprocess import MNIST_SIZE, ImageError, NoDigitFound, preprocess_bytes
@@ -33,6 +34,10 @@ STATIC_FOLDER = Path(__file__).resolve().parent / "static"
 HOST = "127.0.0.1"
 LISTEN_BACKLOG = 128  # connections waiting to be accepted; a burst beyond it is refused
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# An upload refused as too large is still read to its end, up to this much, and dropped: a
+# client that sends its whole body before it reads (most do) then gets the 413, not a reset
+# connection. Beyond it the server stops reading.
+MAX_DISCARDED_BYTES = 10 * MAX_UPLOAD_BYTES
 UPLOAD_FIELD = "image"
 INTERNAL_ERROR = "could not read this image: an internal error (the server's log has the details)"
 # Everything the page uses comes from this server: no CDN, no web fonts, works offline.
@@ -84,6 +89,7 @@ def create_app(model_path):
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error):
+        discard_rest_of_body()
         return jsonify(error=f"upload too large: the limit is {MAX_UPLOAD_BYTES // 2**20} MB"), 413
 
     @app.errorhandler(HTTPException)
@@ -102,24 +108,67 @@ def create_app(model_path):
 
 
 def image_from_request():
-    """(name, image bytes) from the current request; raises a 4xx HTTPException for bad ones.
-
-    Reading the body raises 413 beyond MAX_CONTENT_LENGTH (Flask checks it).
-    """
+    """(name, image bytes) from the current request; raises a 4xx HTTPException for bad ones."""
+    body = whole_body()
     content_type = request.mimetype
     if content_type.startswith("image/"):
-        return "image", request.get_data()
+        return "image", body
     if content_type == "multipart/form-data":
-        upload = request.files.get(UPLOAD_FIELD)
+        upload = request.files.get(UPLOAD_FIELD)  # parsed from the body read above
         if upload is None:
             raise BadRequest(f'no file in the form field "{UPLOAD_FIELD}"')
         return upload.filename or "upload", upload.read()
     if content_type == "application/json":
-        return "image", image_from_json(request.get_data())
+        return "image", image_from_json(body)
     raise UnsupportedMediaType(
         f"unsupported content type {content_type or '(none)'}: send an image/* body, a "
         f'multipart form with the file in "{UPLOAD_FIELD}", or JSON {{"image": "data:..."}}'
     )
+
+
+def whole_body():
+    """The request's body, read to its end and kept for request.files; 413 when it is larger
+    than MAX_UPLOAD_BYTES.
+
+    Read whatever the content type, so that nothing is left unread when the answer goes.
+    """
+    environ = request.environ
+    try:
+        body = request.get_data(parse_form_data=False)
+        # Werkzeug cuts a chunked body (no Content-Length) at MAX_CONTENT_LENGTH without a
+        # word, as if it ended there: whether it goes on tells.
+        more = (len(body) == MAX_UPLOAD_BYTES and "wsgi.input_terminated" in environ
+                and environ["wsgi.input"].read(1))
+    except (OSError, ClientDisconnected):
+        raise BadRequest("the request's body could not be read to its end: the connection "
+                         "broke or stalled, or its chunked encoding is malformed") from None
+    if more:
+        raise RequestEntityTooLarge()
+    return body
+
+
+def discard_rest_of_body():
+    """Read and drop what is left of a body refused as too large, up to MAX_DISCARDED_BYTES;
+    beyond that, stop reading from the connection."""
+    environ = request.environ
+    if "wsgi.input_terminated" in environ:  # chunked: the stream ends where the body does
+        rest = environ["wsgi.input"]
+    elif (request.content_length or 0) > MAX_UPLOAD_BYTES:  # refused from its header, unread
+        rest = LimitedStream(environ["wsgi.input"], request.content_length)
+    else:
+        return
+    discarded = 0
+    try:
+        while discarded < MAX_DISCARDED_BYTES:
+            block = rest.read(64 * 1024)
+            if not block:
+                return
+            discarded += len(block)
+        # Werkzeug's server would otherwise go on reading after the answer, up to 10 GB.
+        if "werkzeug.socket" in environ:
+            environ["werkzeug.socket"].shutdown(socket.SHUT_RD)
+    except (OSError, ClientDisconnected):  # the client went away or stalled: nothing to drop
+        pass
 
 
 def image_from_json(body):
