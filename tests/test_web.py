@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -21,8 +22,8 @@ import pytest
 from conftest import ROOT, SAMPLES, run_cli, sample_images
 from digitreader.model import DEFAULT_MODEL_PATH
 from digitreader.reading import LOW_CONFIDENCE, DigitReading, Reading
-from digitreader.web import (INTERNAL_ERROR, MAX_UPLOAD_BYTES, STATIC_FOLDER, create_app,
-                             make_local_server)
+from digitreader.web import (INTERNAL_ERROR, MAX_CONNECTIONS, MAX_UPLOAD_BYTES, STATIC_FOLDER,
+                             RequestHandler, create_app, make_local_server)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -74,9 +75,11 @@ def server_url(app):
     thread.join(timeout=10)
 
 
-def post(url, body, content_type):
-    """POST over HTTP; returns (status, JSON answer) for successes and 4xx alike."""
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type})
+def post(url, body, content_type, host=None):
+    """POST over HTTP (with another Host header if given); returns (status, JSON answer) for
+    successes and 4xx alike."""
+    headers = {"Content-Type": content_type, **({"Host": host} if host else {})}
+    request = urllib.request.Request(url, data=body, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())
@@ -274,7 +277,9 @@ def test_an_internal_error_while_reading_is_one_line_and_the_server_goes_on(clie
 
 
 def test_other_methods_and_paths_answer_in_json_too(client):
-    assert client.get("/api/predict").status_code == 405
+    wrong_method = client.get("/api/predict")
+    assert wrong_method.status_code == 405 and "error" in wrong_method.get_json()
+    assert set(wrong_method.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
     missing = client.get("/no-such-page")
     assert missing.status_code == 404 and "error" in missing.get_json()
 
@@ -346,6 +351,42 @@ def test_chunked_uploads_up_to_the_limit_are_read_whole(server_url):
     assert status == 400 and "not a usable image" in answer["error"]
     status, answer = exchange(server_url, head, b"zz\r\nhello\r\n0\r\n\r\n")
     assert status == 400 and "chunked encoding is malformed" in answer["error"]
+
+
+def test_only_the_servers_own_host_names_are_answered(server_url):
+    url, port = f"{server_url}/api/predict", server_url.rsplit(":", 1)[1]
+    drawing = canvas_png(SEVEN)
+    for host in [f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"LocalHost:{port}"]:
+        assert post(url, drawing, "image/png", host=host)[0] == 200, host
+    # As a page of another site sends them once its name points at 127.0.0.1 (DNS rebinding)
+    for host in [f"evil.example:{port}", f"localhost.evil.example:{port}", "localhost",
+                 "127.0.0.1:1"]:
+        status, answer = post(url, drawing, "image/png", host=host)
+        assert status == 400 and answer["error"].startswith("unknown host"), host
+
+
+def test_stalled_uploads_are_cut_off_and_hold_few_threads(server_url, monkeypatch):
+    monkeypatch.setattr(RequestHandler, "timeout", 1)  # CONNECTION_TIMEOUT, shortened
+    head = post_head(server_url, "image/png", "Content-Length: 1000").encode()
+    threads_before = threading.active_count()
+    stalled = [socket.create_connection(("127.0.0.1", int(server_url.rsplit(":", 1)[1])))
+               for _ in range(3 * MAX_CONNECTIONS)]
+    try:
+        for connection in stalled:
+            connection.sendall(head + canvas_png(SEVEN)[:100])  # and then nothing more
+        time.sleep(0.5)  # time enough for an unbounded server to start a thread for each
+        assert threading.active_count() - threads_before <= MAX_CONNECTIONS
+        status, answer = post(f"{server_url}/api/predict", canvas_png(SEVEN), "image/png")
+        assert (status, answer["digit"]) == (200, 7)
+        for connection in stalled:
+            connection.settimeout(30)
+            answer = b""
+            while block := connection.recv(65536):
+                answer += block
+            assert answer.startswith(b"HTTP/1.1 400") and b"read to its end" in answer, answer
+    finally:
+        for connection in stalled:
+            connection.close()
 
 
 def test_a_burst_of_concurrent_requests_all_succeed(server_url):

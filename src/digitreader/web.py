@@ -23,7 +23,7 @@ import numpy as np
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import (BadRequest, ClientDisconnected, HTTPException,
                                  RequestEntityTooLarge, UnsupportedMediaType)
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wsgi import LimitedStream
 
 from .classify import load_classifier
@@ -32,7 +32,13 @@ from .reading import read_pages
 
 STATIC_FOLDER = Path(__file__).resolve().parent / "static"
 HOST = "127.0.0.1"
+# The names this server answers to. Against DNS rebinding: a page of another site, its name
+# pointed at 127.0.0.1, would otherwise use the API as if it were this server's page.
+LOCAL_HOST_NAMES = ("127.0.0.1", "localhost", "[::1]")
 LISTEN_BACKLOG = 128  # connections waiting to be accepted; a burst beyond it is refused
+# Connections served at once, each by its own thread, which may hold a 10 MB upload.
+MAX_CONNECTIONS = 16
+CONNECTION_TIMEOUT = 15  # seconds a connection may stay silent before it is closed
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # An upload refused as too large is still read to its end, up to this much, and dropped: a
 # client that sends its whole body before it reads (most do) then gets the 413, not a reset
@@ -65,6 +71,15 @@ def create_app(model_path):
     app = Flask(__name__, static_folder=str(STATIC_FOLDER), static_url_path="/static")
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
 
+    @app.before_request
+    def only_own_host_names():
+        port = request.environ["SERVER_PORT"]
+        # request.host leaves out the default port, as browsers do in the Host header
+        own = [name if port == "80" else f"{name}:{port}" for name in LOCAL_HOST_NAMES]
+        if request.host.lower() not in own:
+            raise BadRequest(f"unknown host {request.host!r}: this server answers only to "
+                             f"{', '.join(own)}")
+
     @app.get("/")
     def index():
         return app.send_static_file("index.html")
@@ -96,6 +111,9 @@ def create_app(model_path):
     def http_error_as_json(error):
         response = jsonify(error=error.description)
         response.status_code = error.code
+        # Keep the error's own headers, such as the Allow of a 405.
+        response.headers.extend((name, value) for name, value in error.get_headers()
+                                if name.lower() != "content-type")
         return response
 
     @app.after_request
@@ -195,12 +213,39 @@ def no_digit_answer(name, reason):
     return {"file": str(name), "found": False, "sure": False, "digit": None, "message": reason}
 
 
-class ErrorsOnlyRequestHandler(WSGIRequestHandler):
-    """Logs failed requests only: the page predicts several times a second while drawing."""
+class RequestHandler(WSGIRequestHandler):
+    """Closes a connection silent for CONNECTION_TIMEOUT (a stalled upload would hold its
+    thread for good), and logs failed requests only: the page predicts several times a second
+    while drawing."""
+
+    timeout = CONNECTION_TIMEOUT
 
     def log_request(self, code="-", size="-"):
         if str(code).isdigit() and int(code) >= 400:
             super().log_request(code, size)
+
+
+class LocalServer(ThreadedWSGIServer):
+    """Werkzeug's threaded server, with at most MAX_CONNECTIONS connections served at once."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connection_slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request, client_address):
+        # Until a slot is free, further connections wait in the listen backlog.
+        self.connection_slots.acquire()
+        try:
+            super().process_request(request, client_address)  # starts the connection's thread
+        except BaseException:
+            self.connection_slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.connection_slots.release()
 
 
 def make_local_server(app, port):
@@ -212,5 +257,4 @@ def make_local_server(app, port):
     # and exits the process, where app.py says what went wrong in one line.
     with socket.create_server((HOST, port), backlog=LISTEN_BACKLOG) as listener:
         # Werkzeug serves on a duplicate of this socket's descriptor.
-        return make_server(HOST, port, app, threaded=True,
-                           request_handler=ErrorsOnlyRequestHandler, fd=listener.fileno())
+        return LocalServer(HOST, port, app, handler=RequestHandler, fd=listener.fileno())
