@@ -21,6 +21,7 @@ import pytest
 
 from conftest import ROOT, SAMPLES, run_cli, sample_images
 from digitreader.model import DEFAULT_MODEL_PATH
+from digitreader.preprocess import preprocess_bytes
 from digitreader.reading import LOW_CONFIDENCE, DigitReading, Reading
 from digitreader.web import (INTERNAL_ERROR, MAX_CONNECTIONS, MAX_UPLOAD_BYTES, STATIC_FOLDER,
                              RequestHandler, create_app, make_local_server)
@@ -39,6 +40,9 @@ PHOTO = SAMPLES / "3_shadow.jpg"
 SINGLE_DIGIT_SAMPLES = [path for path in sample_images() if path.name[1] == "_"]
 NUMBER_SAMPLES = [path for path in sample_images() if path.name[1] != "_"]  # 308_marker.png...
 DROPPED_PHOTO = SAMPLES / "8_transparent.png"
+# Every format the tested OpenCV writes (its OpenEXR is disabled).
+OPENCV_FORMATS = [".png", ".jpg", ".jp2", ".tif", ".webp", ".bmp", ".ppm", ".pgm", ".pbm", ".pam",
+                  ".pfm", ".sr", ".hdr", ".gif", ".avif"]
 
 
 def canvas_png(strokes, brush=DEFAULT_BRUSH):
@@ -164,6 +168,18 @@ def test_every_number_sample_uploaded_gives_its_number(client, sample):
     answer = response.get_json()
     assert answer["number"] == sample.name.split("_")[0], answer["message"]
     assert answer["digit"] is None and len(answer["digits"]) == len(answer["number"])
+
+
+@pytest.mark.parametrize("suffix", OPENCV_FORMATS)
+def test_a_drawing_in_any_format_opencv_writes_is_read(client, suffix):
+    image = cv2.imdecode(np.frombuffer(canvas_png(SEVEN), np.uint8), cv2.IMREAD_COLOR)
+    if suffix in (".pfm", ".hdr"):  # floating point only
+        image = image.astype(np.float32) / 255
+    elif suffix in (".pgm", ".pbm"):  # grey only; PBM's black or white
+        image = np.where(image[:, :, 0] > 128, 255, 0).astype(np.uint8)
+    encoded = cv2.imencode(suffix, image)[1].tobytes()
+    response = client.post("/api/predict", data=encoded, content_type=f"image/{suffix[1:]}")
+    assert (response.status_code, response.get_json().get("digit")) == (200, 7)
 
 
 def test_a_raw_png_body_works_too(client):
@@ -387,6 +403,29 @@ def test_stalled_uploads_are_cut_off_and_hold_few_threads(server_url, monkeypatc
     finally:
         for connection in stalled:
             connection.close()
+
+
+def test_bad_requests_are_answered_while_the_pipeline_is_busy(server_url, monkeypatch):
+    in_pipeline, release = threading.Event(), threading.Event()
+
+    def busy_pipeline(data):
+        in_pipeline.set()
+        release.wait(timeout=30)
+        return preprocess_bytes(data)
+
+    monkeypatch.setattr("digitreader.web.preprocess_bytes", busy_pipeline)
+    url = f"{server_url}/api/predict"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        drawing = pool.submit(post, url, canvas_png(SEVEN), "image/png")
+        try:
+            assert in_pipeline.wait(timeout=30)
+            for name, body, content_type, status, _ in bad_requests():
+                if name != "truncated PNG":  # a damaged file only decoding finds
+                    assert post(url, body, content_type)[0] == status, name
+            assert not drawing.done(), "the bad requests waited for the pipeline"
+        finally:
+            release.set()
+        assert drawing.result()[1]["digit"] == 7
 
 
 def test_a_burst_of_concurrent_requests_all_succeed(server_url):

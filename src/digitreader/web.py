@@ -15,6 +15,7 @@ serving.
 import base64
 import binascii
 import json
+import re
 import socket
 import threading
 from pathlib import Path
@@ -45,6 +46,16 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # connection. Beyond it the server stops reading.
 MAX_DISCARDED_BYTES = 10 * MAX_UPLOAD_BYTES
 UPLOAD_FIELD = "image"
+# How the files of each format OpenCV decodes begin (its decoders' signatures; OpenEXR is left
+# out, opencv-python ships it disabled). A body that starts otherwise is refused at once
+# rather than after its turn in the pipeline.
+IMAGE_SIGNATURE = re.compile(rb"""
+      \x89PNG\r\n\x1a\n | \xff\xd8\xff | RIFF....WEBP           # PNG, JPEG, WebP
+    | II\*\0 | MM\0\* | II\+\0 | MM\0\+                         # TIFF, BigTIFF
+    | BM | GIF8[79]a | ....ftyp                                 # BMP, GIF, AVIF
+    | \0\0\0\x0cjP\x20\x20\r\n\x87\n | \xffO\xffQ               # JPEG 2000, its codestream
+    | P[1-7Ff]\s | \#\?(?:RADIANCE|RGBE) | \x59\xa6\x6a\x95     # PNM/PAM/PFM, HDR, Sun raster
+""", re.VERBOSE | re.DOTALL)
 INTERNAL_ERROR = "could not read this image: an internal error (the server's log has the details)"
 # Everything the page uses comes from this server: no CDN, no web fonts, works offline.
 CONTENT_SECURITY_POLICY = (
@@ -87,6 +98,9 @@ def create_app(model_path):
     @app.post("/api/predict")
     def predict():
         name, data = image_from_request()
+        if not IMAGE_SIGNATURE.match(data):
+            raise BadRequest("not a usable image: it is in none of the formats OpenCV reads "
+                             "(PNG, JPEG, WebP, TIFF, BMP, GIF, ...)")
         with pipeline_lock:
             try:
                 page = preprocess_bytes(data)
