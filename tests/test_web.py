@@ -91,10 +91,12 @@ def post(url, body, content_type, host=None):
         return error.code, json.loads(error.read())
 
 
-def multipart(field, filename, content, content_type="application/octet-stream"):
-    """(body, content type) of a multipart form holding one file."""
+def multipart(field, filename, content, content_type="application/octet-stream", text_fields=0):
+    """(body, content type) of a multipart form holding one file, after that many text fields."""
     boundary = "digit-pad-test-boundary"
-    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
+    body = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="note{number}"'
+                   f"\r\n\r\nhello\r\n" for number in range(text_fields))
+    body = (body + f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
             f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n').encode()
     body += content + f"\r\n--{boundary}--\r\n".encode()
     return body, f"multipart/form-data; boundary={boundary}"
@@ -234,6 +236,7 @@ def bad_requests():
     """(name, body, content type, expected status, words the error must contain)."""
     text_upload = multipart("image", "notes.txt", b"not a picture", "text/plain")
     wrong_field = multipart("photo", "3.png", canvas_png(SEVEN), "image/png")
+    many_fields = multipart("image", "7.png", canvas_png(SEVEN), "image/png", text_fields=2000)
     return [
         ("text as text/plain", b"hello", "text/plain", 415, "unsupported content type"),
         ("form-encoded", b"image=abc", "application/x-www-form-urlencoded", 415, "unsupported"),
@@ -250,6 +253,7 @@ def bad_requests():
          "base64"),
         ("text file uploaded", *text_upload, 400, "not a usable image"),
         ("upload in the wrong field", *wrong_field, 400, 'no file in the form field "image"'),
+        ("form of 2000 fields", *many_fields, 400, "too many fields"),
         ("oversized", b"\0" * (MAX_UPLOAD_BYTES + 1), "image/png", 413, "too large"),
     ]
 

@@ -146,7 +146,11 @@ def image_from_request():
     if content_type.startswith("image/"):
         return "image", body
     if content_type == "multipart/form-data":
-        upload = request.files.get(UPLOAD_FIELD)  # parsed from the body read above
+        try:
+            upload = request.files.get(UPLOAD_FIELD)  # parsed from the body read above
+        except RequestEntityTooLarge:  # Werkzeug's limits on a form's fields, not on the file
+            raise BadRequest("the form has too many fields or too large a one: send just the "
+                             f'file, in the field "{UPLOAD_FIELD}"') from None
         if upload is None:
             raise BadRequest(f'no file in the form field "{UPLOAD_FIELD}"')
         return upload.filename or "upload", upload.read()
