@@ -8,8 +8,11 @@ canvas), as a multipart upload in the field "image" (as the page sends a photo),
 body with Content-Type image/* (handy with curl). It is read exactly as main.py reads a file
 (reading.read_pages), and the answer is main.py's --json record (Reading.record) with each
 digit's 28x28 ("processed", 28 rows of 0..255) and "found": true. An image with no digit gets
-{"found": false, "message": ...}. Bad requests get a 4xx with {"error": "..."}; the server keeps
-serving.
+{"found": false, "message": ...}. Bad requests get a 4xx with {"error": "..."}, without waiting
+for the pipeline when the request itself shows it (its type, size, JSON, base64, or a body in
+no image format); a bug met while reading an image gets a 500 with one line, its traceback
+going to the server's log. The server keeps serving: it answers only to its own host names,
+closes a connection silent for CONNECTION_TIMEOUT and serves at most MAX_CONNECTIONS at once.
 """
 
 import base64
