@@ -312,11 +312,14 @@ def test_the_server_keeps_serving_after_bad_requests(server_url):
     assert (status, answer["digit"]) == (200, 7)
 
 
+def port_of(server_url):
+    return int(server_url.rsplit(":", 1)[1])
+
+
 def exchange(server_url, head, body=b""):
     """Send a request as raw bytes; returns (status, JSON answer) once the server has closed
     the connection, and fails if it keeps it open."""
-    with socket.create_connection(("127.0.0.1", int(server_url.rsplit(":", 1)[1])),
-                                  timeout=5) as connection:
+    with socket.create_connection(("127.0.0.1", port_of(server_url)), timeout=5) as connection:
         try:
             connection.sendall(head.encode() + body)
         except (BrokenPipeError, ConnectionResetError):
@@ -327,8 +330,8 @@ def exchange(server_url, head, body=b""):
                 answer += block
         except TimeoutError:
             pytest.fail(f"the server left the connection open after {answer[:200]!r}")
-    head, _, payload = answer.partition(b"\r\n\r\n")
-    return int(head.split()[1]), json.loads(payload)
+    status_line, _, payload = answer.partition(b"\r\n\r\n")
+    return int(status_line.split()[1]), json.loads(payload)
 
 
 def chunked(body, chunk_size=64 * 1024):
@@ -338,6 +341,7 @@ def chunked(body, chunk_size=64 * 1024):
 
 
 def post_head(server_url, content_type, framing):
+    """The head of a POST to the API, its body framed by the header `framing`."""
     return (f"POST /api/predict HTTP/1.1\r\nHost: {server_url.removeprefix('http://')}\r\n"
             f"Content-Type: {content_type}\r\n{framing}\r\n\r\n")
 
@@ -374,7 +378,7 @@ def test_chunked_uploads_up_to_the_limit_are_read_whole(server_url):
 
 
 def test_only_the_servers_own_host_names_are_answered(server_url):
-    url, port = f"{server_url}/api/predict", server_url.rsplit(":", 1)[1]
+    url, port = f"{server_url}/api/predict", port_of(server_url)
     drawing = canvas_png(SEVEN)
     for host in [f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"LocalHost:{port}"]:
         assert post(url, drawing, "image/png", host=host)[0] == 200, host
@@ -389,7 +393,7 @@ def test_stalled_uploads_are_cut_off_and_hold_few_threads(server_url, monkeypatc
     monkeypatch.setattr(RequestHandler, "timeout", 1)  # CONNECTION_TIMEOUT, shortened
     head = post_head(server_url, "image/png", "Content-Length: 1000").encode()
     threads_before = threading.active_count()
-    stalled = [socket.create_connection(("127.0.0.1", int(server_url.rsplit(":", 1)[1])))
+    stalled = [socket.create_connection(("127.0.0.1", port_of(server_url)))
                for _ in range(3 * MAX_CONNECTIONS)]
     try:
         for connection in stalled:
