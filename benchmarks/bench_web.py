@@ -5,15 +5,19 @@
 Starts the app (model loaded once, as app.py does) on a free loopback port, then times
 POST /api/predict for a drawing like the page's canvas (a 320x320 PNG in JSON, as the page
 sends it) and for a sample photo (a multipart upload), one request at a time; then the same
-drawing from several clients at once, which queue for the model. Prints median and p95 ms.
+drawing from several clients at once, which queue for the model; then bad requests (each
+kind in turn) while that many clients keep drawing: they should be answered at once, not
+after the queue. Prints median and p95 ms.
 """
 
 import argparse
 import base64
 import json
+import logging
 import statistics
 import threading
 import time
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,6 +31,13 @@ from digitreader.web import create_app, make_local_server
 ROOT = Path(__file__).resolve().parents[1]
 
 PHOTO = ROOT / "samples" / "7_small_offcentre.jpg"  # the largest sample: 1600x1200
+# Bad requests of the kinds a server sees, with the status each must get.
+BAD_REQUESTS = [
+    ("text sent as image/png", b"hello, not a picture", "image/png", 400),
+    ("malformed JSON", b'{"image": ', "application/json", 400),
+    ("bad base64 in JSON", b'{"image": "data:image/png;base64,@@@"}', "application/json", 400),
+    ("unsupported content type", b"hello", "text/plain", 415),
+]
 # A "5" drawn large with the page's default 18 px brush on its 320x320 pad.
 DRAWING = [[(230, 45), (105, 45), (95, 150), (165, 125), (230, 170), (225, 245), (160, 285),
             (85, 255)]]
@@ -54,15 +65,46 @@ def photo_request(url):
         url, data=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
 
 
-def timed(request):
-    """Milliseconds for one request and its whole answer; fails loudly on a non-200."""
+def timed(request, expected=200):
+    """Milliseconds for one request and its whole answer; fails loudly on another status
+    (or, for a 200, on an answer that found no digit)."""
     start = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=60) as response:
-        answer = json.loads(response.read())
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            status, answer = response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        status, answer = error.code, json.loads(error.read())
     milliseconds = (time.perf_counter() - start) * 1000
-    if response.status != 200 or not answer.get("found"):
-        raise SystemExit(f"unexpected answer {response.status}: {answer}")
+    if status != expected or (status == 200 and not answer.get("found")):
+        raise SystemExit(f"unexpected answer {status}: {answer}")
     return milliseconds
+
+
+def bad_requests_under_load(url, clients, count):
+    """{kind: milliseconds} for `count` bad requests of each kind, sent one at a time while
+    `clients` clients keep sending drawings; also the drawings' milliseconds meanwhile."""
+    stop = threading.Event()
+    drawings = []
+
+    def keep_drawing():
+        while not stop.is_set():
+            drawings.append(timed(drawing_request(url)))
+
+    loaders = [threading.Thread(target=keep_drawing) for _ in range(clients)]
+    for loader in loaders:
+        loader.start()
+    try:
+        time.sleep(0.5)  # let the queue for the model form
+        bad = {name: [timed(urllib.request.Request(url, data=body,
+                                                   headers={"Content-Type": content_type}),
+                            status)
+                      for _ in range(count)]
+               for name, body, content_type, status in BAD_REQUESTS}
+    finally:
+        stop.set()
+        for loader in loaders:
+            loader.join()
+    return bad, drawings
 
 
 def summary(name, milliseconds):
@@ -81,6 +123,8 @@ def main():
     args = parser.parse_args()
 
     print(f"model: {args.model.name}")
+    # The server logs each failed request; here the bad ones are on purpose.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_local_server(create_app(args.model), 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.port}/api/predict"
@@ -94,6 +138,10 @@ def main():
         with ThreadPoolExecutor(max_workers=args.clients) as pool:
             at_once = list(pool.map(lambda _: timed(drawing_request(url)), range(args.requests)))
         summary(f"drawing, {args.clients} clients at once", at_once)
+        bad, drawings = bad_requests_under_load(url, args.clients, args.requests)
+        for name, milliseconds in bad.items():
+            summary(f"{name}, {args.clients} clients drawing", milliseconds)
+        summary(f"drawing, {args.clients} clients, meanwhile", drawings)
     finally:
         server.shutdown()
         server.server_close()

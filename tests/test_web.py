@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -20,8 +21,10 @@ import pytest
 
 from conftest import ROOT, SAMPLES, run_cli, sample_images
 from digitreader.model import DEFAULT_MODEL_PATH
+from digitreader.preprocess import preprocess_bytes
 from digitreader.reading import LOW_CONFIDENCE, DigitReading, Reading
-from digitreader.web import MAX_UPLOAD_BYTES, STATIC_FOLDER, create_app, make_local_server
+from digitreader.web import (INTERNAL_ERROR, MAX_CONNECTIONS, MAX_UPLOAD_BYTES, STATIC_FOLDER,
+                             RequestHandler, create_app, make_local_server)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -37,6 +40,9 @@ PHOTO = SAMPLES / "3_shadow.jpg"
 SINGLE_DIGIT_SAMPLES = [path for path in sample_images() if path.name[1] == "_"]
 NUMBER_SAMPLES = [path for path in sample_images() if path.name[1] != "_"]  # 308_marker.png...
 DROPPED_PHOTO = SAMPLES / "8_transparent.png"
+# Every format the tested OpenCV writes (its OpenEXR is disabled).
+OPENCV_FORMATS = [".png", ".jpg", ".jp2", ".tif", ".webp", ".bmp", ".ppm", ".pgm", ".pbm", ".pam",
+                  ".pfm", ".sr", ".hdr", ".gif", ".avif"]
 
 
 def canvas_png(strokes, brush=DEFAULT_BRUSH):
@@ -73,9 +79,11 @@ def server_url(app):
     thread.join(timeout=10)
 
 
-def post(url, body, content_type):
-    """POST over HTTP; returns (status, JSON answer) for successes and 4xx alike."""
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type})
+def post(url, body, content_type, host=None):
+    """POST over HTTP (with another Host header if given); returns (status, JSON answer) for
+    successes and 4xx alike."""
+    headers = {"Content-Type": content_type, **({"Host": host} if host else {})}
+    request = urllib.request.Request(url, data=body, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())
@@ -83,10 +91,12 @@ def post(url, body, content_type):
         return error.code, json.loads(error.read())
 
 
-def multipart(field, filename, content, content_type="application/octet-stream"):
-    """(body, content type) of a multipart form holding one file."""
+def multipart(field, filename, content, content_type="application/octet-stream", text_fields=0):
+    """(body, content type) of a multipart form holding one file, after that many text fields."""
     boundary = "digit-pad-test-boundary"
-    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
+    body = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="note{number}"'
+                   f"\r\n\r\nhello\r\n" for number in range(text_fields))
+    body = (body + f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
             f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n').encode()
     body += content + f"\r\n--{boundary}--\r\n".encode()
     return body, f"multipart/form-data; boundary={boundary}"
@@ -162,6 +172,18 @@ def test_every_number_sample_uploaded_gives_its_number(client, sample):
     assert answer["digit"] is None and len(answer["digits"]) == len(answer["number"])
 
 
+@pytest.mark.parametrize("suffix", OPENCV_FORMATS)
+def test_a_drawing_in_any_format_opencv_writes_is_read(client, suffix):
+    image = cv2.imdecode(np.frombuffer(canvas_png(SEVEN), np.uint8), cv2.IMREAD_COLOR)
+    if suffix in (".pfm", ".hdr"):  # floating point only
+        image = image.astype(np.float32) / 255
+    elif suffix in (".pgm", ".pbm"):  # grey only; PBM's black or white
+        image = np.where(image[:, :, 0] > 128, 255, 0).astype(np.uint8)
+    encoded = cv2.imencode(suffix, image)[1].tobytes()
+    response = client.post("/api/predict", data=encoded, content_type=f"image/{suffix[1:]}")
+    assert (response.status_code, response.get_json().get("digit")) == (200, 7)
+
+
 def test_a_raw_png_body_works_too(client):
     response = client.post("/api/predict", data=canvas_png(SEVEN), content_type="image/png")
     assert response.status_code == 200
@@ -214,12 +236,15 @@ def bad_requests():
     """(name, body, content type, expected status, words the error must contain)."""
     text_upload = multipart("image", "notes.txt", b"not a picture", "text/plain")
     wrong_field = multipart("photo", "3.png", canvas_png(SEVEN), "image/png")
+    many_fields = multipart("image", "7.png", canvas_png(SEVEN), "image/png", text_fields=2000)
     return [
         ("text as text/plain", b"hello", "text/plain", 415, "unsupported content type"),
         ("form-encoded", b"image=abc", "application/x-www-form-urlencoded", 415, "unsupported"),
         ("text as image/png", b"hello", "image/png", 400, "not a usable image"),
         ("truncated PNG", canvas_png(SEVEN)[:500], "image/png", 400, "truncated"),
         ("malformed JSON", b'{"image": ', "application/json", 400, "malformed JSON"),
+        ("JSON nested 100000 deep", b"[" * 100_000 + b"]" * 100_000, "application/json", 400,
+         "malformed JSON"),
         ("JSON without image", b'{"picture": "x"}', "application/json", 400, '{"image"'),
         ("JSON list", b"[1, 2]", "application/json", 400, '{"image"'),
         ("bad base64", b'{"image": "data:image/png;base64,@@@"}', "application/json", 400,
@@ -228,6 +253,7 @@ def bad_requests():
          "base64"),
         ("text file uploaded", *text_upload, 400, "not a usable image"),
         ("upload in the wrong field", *wrong_field, 400, 'no file in the form field "image"'),
+        ("form of 2000 fields", *many_fields, 400, "too many fields"),
         ("oversized", b"\0" * (MAX_UPLOAD_BYTES + 1), "image/png", 413, "too large"),
     ]
 
@@ -240,8 +266,40 @@ def test_bad_requests_get_a_clear_4xx_in_json(client, name, body, content_type, 
     assert words in response.get_json()["error"]
 
 
+def tiny_png(height, width):
+    """A white PNG of height x width pixels with one dark pixel near its middle."""
+    image = np.full((height, width), 255, np.uint8)
+    image[height // 2, width // 2] = 0
+    return cv2.imencode(".png", image)[1].tobytes()
+
+
+@pytest.mark.parametrize("height, width", [(1, 1), (5, 6)], ids=["1x1", "5x6"])
+def test_a_tiny_image_gets_an_answer_not_an_internal_error(client, height, width):
+    response = client.post("/api/predict", data=tiny_png(height, width), content_type="image/png")
+    answer = response.get_json()
+    assert response.status_code in (200, 400), answer
+    assert ("found" if response.status_code == 200 else "error") in answer
+
+
+def test_an_internal_error_while_reading_is_one_line_and_the_server_goes_on(client, monkeypatch,
+                                                                           caplog):
+    def broken_pipeline(data):
+        raise RuntimeError("a bug deep in the pipeline")
+
+    monkeypatch.setattr("digitreader.web.preprocess_bytes", broken_pipeline)
+    response = client.post("/api/predict", data=canvas_png(SEVEN), content_type="image/png")
+    assert response.status_code == 500
+    assert response.get_json() == {"error": INTERNAL_ERROR}
+    assert "a bug deep in the pipeline" in caplog.text and "Traceback" in caplog.text
+    monkeypatch.undo()
+    response = client.post("/api/predict", data=canvas_png(SEVEN), content_type="image/png")
+    assert (response.status_code, response.get_json()["digit"]) == (200, 7)
+
+
 def test_other_methods_and_paths_answer_in_json_too(client):
-    assert client.get("/api/predict").status_code == 405
+    wrong_method = client.get("/api/predict")
+    assert wrong_method.status_code == 405 and "error" in wrong_method.get_json()
+    assert set(wrong_method.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
     missing = client.get("/no-such-page")
     assert missing.status_code == 404 and "error" in missing.get_json()
 
@@ -252,6 +310,130 @@ def test_the_server_keeps_serving_after_bad_requests(server_url):
         assert post(url, body, content_type)[0] == status, name
     status, answer = post(url, canvas_png(SEVEN), "image/png")
     assert (status, answer["digit"]) == (200, 7)
+
+
+def port_of(server_url):
+    return int(server_url.rsplit(":", 1)[1])
+
+
+def exchange(server_url, head, body=b""):
+    """Send a request as raw bytes; returns (status, JSON answer) once the server has closed
+    the connection, and fails if it keeps it open."""
+    with socket.create_connection(("127.0.0.1", port_of(server_url)), timeout=5) as connection:
+        try:
+            connection.sendall(head.encode() + body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server stopped reading; its answer is there all the same
+        answer = b""
+        try:
+            while block := connection.recv(65536):
+                answer += block
+        except TimeoutError:
+            pytest.fail(f"the server left the connection open after {answer[:200]!r}")
+    status_line, _, payload = answer.partition(b"\r\n\r\n")
+    return int(status_line.split()[1]), json.loads(payload)
+
+
+def chunked(body, chunk_size=64 * 1024):
+    """`body` in the chunked transfer encoding."""
+    chunks = (body[start:start + chunk_size] for start in range(0, len(body), chunk_size))
+    return b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for chunk in chunks) + b"0\r\n\r\n"
+
+
+def post_head(server_url, content_type, framing):
+    """The head of a POST to the API, its body framed by the header `framing`."""
+    return (f"POST /api/predict HTTP/1.1\r\nHost: {server_url.removeprefix('http://')}\r\n"
+            f"Content-Type: {content_type}\r\n{framing}\r\n\r\n")
+
+
+@pytest.mark.parametrize("content_type", ["image/png", "application/json",
+                                          "multipart/form-data; boundary=x"])
+@pytest.mark.parametrize("framing", ["chunked", "Content-Length"])
+def test_an_upload_over_the_limit_gets_413_and_its_connection_closed(server_url, framing,
+                                                                     content_type):
+    body = b"\0" * (MAX_UPLOAD_BYTES + 1)
+    if framing == "chunked":
+        head, body = post_head(server_url, content_type, "Transfer-Encoding: chunked"), chunked(body)
+    else:
+        head = post_head(server_url, content_type, f"Content-Length: {len(body)}")
+    status, answer = exchange(server_url, head, body)
+    assert (status, answer["error"]) == (413, "upload too large: the limit is 10 MB")
+
+
+def test_far_too_large_an_upload_is_not_read_to_its_end(server_url, monkeypatch):
+    monkeypatch.setattr("digitreader.web.MAX_DISCARDED_BYTES", 2**20)
+    head = post_head(server_url, "image/png", "Transfer-Encoding: chunked")
+    status, answer = exchange(server_url, head, chunked(b"\0" * 3 * MAX_UPLOAD_BYTES))
+    assert (status, answer["error"]) == (413, "upload too large: the limit is 10 MB")
+
+
+def test_chunked_uploads_up_to_the_limit_are_read_whole(server_url):
+    head = post_head(server_url, "image/png", "Transfer-Encoding: chunked")
+    status, answer = exchange(server_url, head, chunked(canvas_png(SEVEN), chunk_size=1000))
+    assert (status, answer["digit"]) == (200, 7)
+    status, answer = exchange(server_url, head, chunked(b"\0" * MAX_UPLOAD_BYTES))
+    assert status == 400 and "not a usable image" in answer["error"]
+    status, answer = exchange(server_url, head, b"zz\r\nhello\r\n0\r\n\r\n")
+    assert status == 400 and "chunked encoding is malformed" in answer["error"]
+
+
+def test_only_the_servers_own_host_names_are_answered(server_url):
+    url, port = f"{server_url}/api/predict", port_of(server_url)
+    drawing = canvas_png(SEVEN)
+    for host in [f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"LocalHost:{port}"]:
+        assert post(url, drawing, "image/png", host=host)[0] == 200, host
+    # As a page of another site sends them once its name points at 127.0.0.1 (DNS rebinding)
+    for host in [f"evil.example:{port}", f"localhost.evil.example:{port}", "localhost",
+                 "127.0.0.1:1"]:
+        status, answer = post(url, drawing, "image/png", host=host)
+        assert status == 400 and answer["error"].startswith("unknown host"), host
+
+
+def test_stalled_uploads_are_cut_off_and_hold_few_threads(server_url, monkeypatch):
+    monkeypatch.setattr(RequestHandler, "timeout", 1)  # CONNECTION_TIMEOUT, shortened
+    head = post_head(server_url, "image/png", "Content-Length: 1000").encode()
+    threads_before = threading.active_count()
+    stalled = [socket.create_connection(("127.0.0.1", port_of(server_url)))
+               for _ in range(3 * MAX_CONNECTIONS)]
+    try:
+        for connection in stalled:
+            connection.sendall(head + canvas_png(SEVEN)[:100])  # and then nothing more
+        time.sleep(0.5)  # time enough for an unbounded server to start a thread for each
+        assert threading.active_count() - threads_before <= MAX_CONNECTIONS
+        status, answer = post(f"{server_url}/api/predict", canvas_png(SEVEN), "image/png")
+        assert (status, answer["digit"]) == (200, 7)
+        for connection in stalled:
+            connection.settimeout(30)
+            answer = b""
+            while block := connection.recv(65536):
+                answer += block
+            assert answer.startswith(b"HTTP/1.1 400") and b"read to its end" in answer, answer
+    finally:
+        for connection in stalled:
+            connection.close()
+
+
+def test_bad_requests_are_answered_while_the_pipeline_is_busy(server_url, monkeypatch):
+    in_pipeline, release = threading.Event(), threading.Event()
+
+    def busy_pipeline(data):
+        in_pipeline.set()
+        release.wait(timeout=30)
+        return preprocess_bytes(data)
+
+    monkeypatch.setattr("digitreader.web.preprocess_bytes", busy_pipeline)
+    url = f"{server_url}/api/predict"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        drawing = pool.submit(post, url, canvas_png(SEVEN), "image/png")
+        try:
+            assert in_pipeline.wait(timeout=30)
+            for name, body, content_type, status, _ in bad_requests():
+                if name != "truncated PNG":  # a damaged file only decoding finds
+                    assert post(url, body, content_type)[0] == status, name
+            assert not drawing.done(), "the bad requests waited for the pipeline"
+        finally:
+            release.set()
+        assert drawing.result()[1]["digit"] == 7
 
 
 def test_a_burst_of_concurrent_requests_all_succeed(server_url):
