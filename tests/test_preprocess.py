@@ -38,7 +38,7 @@ class OneDigit:
     """The one digit preprocessing finds in an RGB image: its 28x28, its box, the polarity."""
 
     def __init__(self, rgb):
-        page = preprocess(Photo(rgb, 1.0))
+        page = preprocess(Photo.from_rgb(rgb))
         assert len(page.digits) == 1, f"one digit drawn, {len(page.digits)} found"
         self.digit, self.box, self.dark_ink = page.digits[0].image, page.digits[0].box, page.dark_ink
 

@@ -14,15 +14,13 @@ missing and extra digits, and the confusion matrix.
     report_text, comparison_text, json_record, write_figures
 """
 
-import dataclasses
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .preprocess import ImageError, Photo
+from .preprocess import ImageError
 from .preprocess.decode import DecodeParams, read_file
 from .reading import DigitReading, Reading, preprocess_files, read_pages
 
@@ -36,7 +34,6 @@ BATCH_SIZE = 1024  # images per model call: bounds memory on large sets
 MAX_MISREAD_SHOWN = 48
 THUMBNAIL_SIDE = 160  # photos in the misread grid are read this small
 MAX_CAPTION_NAME = 22  # characters of a file name under its photo in the grid
-PROGRESS_EVERY = 500  # off a terminal (a log, CI) the counter prints a line this often
 DECIMALS = 6
 
 
@@ -111,38 +108,19 @@ def spread(items, limit):
     return [items[index] for index in np.linspace(0, len(items) - 1, limit).round().astype(int)]
 
 
-class Progress:
-    """A one-line counter on stderr: rewritten in place on a terminal, else a line now and then."""
+def read_folder(files, progress=None):
+    """Preprocess labelled files as main.py does: ([Sample], [(path, reason)] unreadable).
 
-    def __init__(self, total, what):
-        self.total, self.what = total, what
-        self.live = sys.stderr.isatty()
-
-    def update(self, done):
-        if self.live:
-            print(f"\r{self.what} {done}/{self.total}", end="", file=sys.stderr, flush=True)
-        elif done % PROGRESS_EVERY == 0 and done < self.total:
-            print(f"{self.what} {done}/{self.total}", file=sys.stderr, flush=True)
-
-    def close(self):
-        if self.live:
-            print("\r\033[K", end="", file=sys.stderr, flush=True)  # clear the counter's line
-
-
-def read_folder(files):
-    """Preprocess labelled files as main.py does: ([Sample], [(path, reason)] unreadable)."""
+    files: [(path, label)]; progress: called with (files done, files).
+    """
     samples, unreadable = [], []
-    progress = Progress(len(files), "reading images")
-    for done, (path, label) in enumerate(files, start=1):
-        ((_, page),) = preprocess_files([path])
+    # Only the digits are kept: a thousand working-size photos would fill gigabytes.
+    pages = preprocess_files([path for path, _ in files], keep_photos=False, progress=progress)
+    for (path, label), (_, page) in zip(files, pages):
         if isinstance(page, ImageError):
             unreadable.append((path, str(page)))
         else:
-            # Only the digits are kept: a thousand working-size photos would fill gigabytes.
-            light = dataclasses.replace(page, photo=Photo(None, page.photo.scale), digit_mask=None)
-            samples.append(Sample(str(path), label, page=light, path=path))
-        progress.update(done)
-    progress.close()
+            samples.append(Sample(str(path), label, page=page, path=path))
     return samples, unreadable
 
 

@@ -35,6 +35,27 @@ def positive_int(text):
     return value
 
 
+class Progress:
+    """A counter on stderr for long runs: rewritten in place on a terminal, else a line now and
+    then. Call it with (done, total); close() clears it."""
+
+    EVERY = 500  # off a terminal (a log, CI), a line every this many
+
+    def __init__(self, what):
+        self.what = what
+        self.live = sys.stderr.isatty()
+
+    def __call__(self, done, total):
+        if self.live:
+            print(f"\r{self.what} {done}/{total}", end="", file=sys.stderr, flush=True)
+        elif done % self.EVERY == 0 and done < total:
+            print(f"{self.what} {done}/{total}", file=sys.stderr, flush=True)
+
+    def close(self):
+        if self.live:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)  # clear the counter's line
+
+
 def command_module(name):
     return importlib.import_module(f"{__name__}.{name}")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..data import MNIST_ENV, DataError, load_mnist, resolve_mnist_path
 from ..model import DEFAULT_MODEL_PATH, ModelFileError, check_model_file
-from . import positive_int
+from . import Progress, positive_int
 
 DESCRIPTION = (
     "Evaluate models on a labelled folder of images (single digits or whole numbers) or on the "
@@ -67,7 +67,9 @@ def load_samples(args):
     if not labelled:
         raise ValueError(f"no labelled images in {args.folder}: put them in folders named by "
                          "their digits (7/) or start their names with them (3_kitchen.jpg)")
-    samples, unreadable = read_folder(spread(labelled, args.limit))
+    progress = Progress("reading images")
+    samples, unreadable = read_folder(spread(labelled, args.limit), progress)
+    progress.close()
     return samples, unreadable, unlabelled
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..model import DEFAULT_MODEL_PATH, ModelFileError, check_model_file
 from ..preprocess import ImageError
+from . import Progress
 
 DESCRIPTION = (
     "Read the handwritten digit (or number) in each photo: prints the digit, its confidence "
@@ -58,9 +59,16 @@ def run(args, parser):
     except ModelFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    # Known before reading, so that only figures keep the photos they draw.
+    wants_window = not (args.json or args.no_show)
+    show = wants_window and display_available()
     failures = 0
     named_pages = []
-    for path, page in preprocess_files(args.images):
+    progress = Progress("reading images")
+    preprocessed = preprocess_files(args.images, keep_photos=show or bool(args.save_figure),
+                                    progress=progress)
+    progress.close()
+    for path, page in preprocessed:
         if isinstance(page, ImageError):
             print(f"error: {path}: {page}", file=sys.stderr)
             failures += 1
@@ -80,13 +88,9 @@ def run(args, parser):
     readings = read_pages(named_pages, classifier)
     for reading in readings:
         print(json.dumps(reading.record()) if args.json else reading.line())
-
-    show = not (args.json or args.no_show)
-    if show and not display_available():
-        if not args.save_figure:
-            print("note: no display here, so no figure window can be shown; "
-                  "use --save-figure FILE.png to save it (or --no-show)", file=sys.stderr)
-        show = False
+    if wants_window and not show and not args.save_figure:
+        print("note: no display here, so no figure window can be shown; "
+              "use --save-figure FILE.png to save it (or --no-show)", file=sys.stderr)
     if show or args.save_figure:
         failures += draw_figures(readings, args.save_figure, args.steps, show)
     return 1 if failures else 0

@@ -20,7 +20,7 @@ import numpy as np
 
 from .box import Box
 from .decode import DecodeParams, ImageError, Photo, decode, read_file
-from .ink import InkParams, NoDigitFound, ink_mask, ink_strength, to_gray
+from .ink import InkParams, NoDigitFound, ink_mask, ink_strength
 from .normalize import MNIST_SIZE, digit_image
 from .segment import SegmentParams, find_digits
 
@@ -68,7 +68,7 @@ def preprocess(photo, params=Params()):
 
     Raises NoDigitFound when nothing on it stands out from the paper.
     """
-    ink, dark_ink = ink_strength(to_gray(photo.rgb), params.ink)
+    ink, dark_ink = ink_strength(photo.gray, params.ink)
     regions = find_digits(ink, ink_mask(ink, params.ink), params.segment)
     digits = [DigitCrop(digit_image(ink, found), found.box) for found in regions]
     return Page(photo, digits, np.any([found.mask for found in regions], axis=0), dark_ink)

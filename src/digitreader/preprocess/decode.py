@@ -5,6 +5,7 @@ orientation and are decoded reduced when that is all the working size needs; tra
 pixels become white paper. Refuses, in one line, anything that is not a usable image.
 """
 
+import functools
 import os
 import stat
 from dataclasses import dataclass
@@ -46,12 +47,34 @@ class DecodeParams:
 
 @dataclass
 class Photo:
-    """rgb: float32 (h, w, 3) in [0, 1], at most max_side long, alpha composited onto white.
-    scale: the original file's pixels per pixel of `rgb` (1 when it was not reduced).
+    """A decoded image, at most max_side long.
+
+    pixels: as OpenCV decoded it (grey, BGR or BGRA; uint8, uint16 or float32), or None
+    once only its scale is kept; scale: the original file's pixels per pixel of it (1 when
+    it was not reduced). `gray` and `rgb` are what the steps and figures use.
     """
 
-    rgb: np.ndarray
+    pixels: np.ndarray
     scale: float
+
+    @classmethod
+    def from_rgb(cls, rgb, scale=1.0):
+        """A Photo of an RGB float32 (h, w, 3) image in [0, 1]."""
+        return cls(np.ascontiguousarray(rgb[:, :, ::-1], dtype=np.float32), scale)
+
+    @functools.cached_property
+    def gray(self):
+        """Luminance float32 (h, w) in [0, 1] (ITU-R 601), transparent pixels white."""
+        if self.pixels.ndim == 3 and self.pixels.shape[2] == 4:
+            return cv2.cvtColor(self.rgb, cv2.COLOR_RGB2GRAY)
+        # On the integer pixels, then one pass to float: the cheapest order.
+        gray = self.pixels if self.pixels.ndim == 2 else cv2.cvtColor(self.pixels, cv2.COLOR_BGR2GRAY)
+        return _to_float(gray)
+
+    @functools.cached_property
+    def rgb(self):
+        """RGB float32 (h, w, 3) in [0, 1], alpha composited onto white."""
+        return _to_rgb_on_white(self.pixels)
 
 
 def read_file(path, params=DecodeParams()):
@@ -113,8 +136,12 @@ def decode(data, params=DecodeParams()):
     if image is None or image.size == 0:
         raise ImageError("not an image OpenCV can read (unknown format, damaged, or too large)")
     original_side = max(header.width, header.height) if header and header.width else max(image.shape[:2])
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.dtype not in (np.uint8, np.uint16, np.float32):
+        image = image.astype(np.float32)
     image = _shrink(image, params.max_side)
-    return Photo(_to_rgb_on_white(image), original_side / max(image.shape[:2]))
+    return Photo(image, original_side / max(image.shape[:2]))
 
 
 def _image_end(end, truncated):
@@ -135,24 +162,18 @@ def _shrink(image, max_side):
 
 
 def _to_rgb_on_white(image):
-    """OpenCV's BGR/BGRA/grey of any depth -> RGB float32 (h, w, 3) in [0, 1] on white."""
-    if image.ndim == 3 and image.shape[2] == 1:
-        image = image[:, :, 0]
+    """OpenCV's BGR/BGRA/grey (uint8, uint16 or float32) -> RGB float32 (h, w, 3) in [0, 1]
+    on white."""
     if image.ndim == 3 and image.shape[2] == 4:
-        image = np.clip(image.astype(np.float32) / _full_scale(image.dtype), 0.0, 1.0)
+        image = _to_float(image)
         alpha = image[:, :, 3:4]
         return cv2.cvtColor(image[:, :, :3] * alpha + (1.0 - alpha), cv2.COLOR_BGR2RGB)
     # Colour conversion on the integer pixels, then one pass to float: the cheapest order.
-    code = cv2.COLOR_GRAY2RGB if image.ndim == 2 else cv2.COLOR_BGR2RGB
-    if image.dtype not in (np.uint8, np.uint16, np.float32):
-        image = image.astype(np.float32)
-    rgb = cv2.cvtColor(image, code).astype(np.float32, copy=False)
+    return _to_float(cv2.cvtColor(image, cv2.COLOR_GRAY2RGB if image.ndim == 2 else cv2.COLOR_BGR2RGB))
+
+
+def _to_float(image):
+    """uint8, uint16 or float32 pixels -> float32 in [0, 1] (a new array)."""
     if image.dtype == np.float32:
-        return np.clip(rgb, 0.0, 1.0, out=rgb)
-    rgb /= _full_scale(image.dtype)
-    return rgb
-
-
-def _full_scale(dtype):
-    """The pixel value of white in an image of this type."""
-    return {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(np.dtype(dtype), 1.0)
+        return np.clip(image, 0.0, 1.0)
+    return image.astype(np.float32) / (255.0 if image.dtype == np.uint8 else 65535.0)
