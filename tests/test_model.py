@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from digitreader.classify import Classifier
+from digitreader.classify import load_classifier
 from digitreader.model import DEFAULT_MODEL_PATH, MODEL_PATHS, build_mlp, load_model
 
 REQUIRED_TEST_ACCURACY = {"mlp": 0.985, "cnn": 0.994}
@@ -18,7 +18,7 @@ def shipped_model():
 
 def mnist_accuracy(model, mnist_test_set):
     images, labels = mnist_test_set
-    probabilities = Classifier(None, model)(images.astype(np.float32) / 255.0)
+    probabilities = model(images.astype(np.float32) / 255.0)
     assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
     return float((probabilities.argmax(axis=1) == labels).mean())
 
@@ -50,8 +50,7 @@ def test_shipped_model_is_compiled_as_the_card(shipped_model):
 
 @pytest.mark.parametrize("arch", sorted(MODEL_PATHS))
 def test_shipped_models_reach_the_required_mnist_test_accuracy(arch, mnist_test_set):
-    model = load_model(MODEL_PATHS[arch])
-    accuracy = mnist_accuracy(model, mnist_test_set)
+    accuracy = mnist_accuracy(load_classifier(MODEL_PATHS[arch]), mnist_test_set)
     print(f"shipped {arch}: MNIST test accuracy {accuracy:.4f}")
     assert accuracy >= REQUIRED_TEST_ACCURACY[arch]
 

@@ -48,13 +48,16 @@ def reduce_to_working_box(crop, width):
 
     Thickening a fine pen line in a close-up at full size takes a disc ~90 px wide, costly;
     at a few times MNIST's size it is cheap and as exact. Strokes narrower than the reduction
-    would fade to grey in it, so they are first widened (with a small disc) to its factor.
+    would fade to grey in it, so they are first widened (with a small disc) to one pixel more
+    than its factor: then a pixel of the reduced crop lies wholly on the stroke.
     crop: float32 (h, w) in [0, 1]; width: its strokes' width in its pixels.
     """
     factor = max(crop.shape) / WORKING_BOX
     if factor <= 1:
         return crop, width
-    widen = int(np.ceil(factor - width))
+    # The full-strength core decides: a one-pixel line drawn without anti-aliasing is one
+    # pixel of ink in a mask (taken from blurred ink) three wide.
+    widen = int(np.ceil(factor + 1 - stroke_width(crop >= 0.5)))
     if widen > 0:
         crop = cv2.dilate(cv2.copyMakeBorder(crop, widen, widen, widen, widen, cv2.BORDER_CONSTANT),
                           cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (widen + 1, widen + 1)))
