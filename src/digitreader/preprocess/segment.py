@@ -32,7 +32,7 @@ class SegmentParams:
     line_min_extent: float = 0.4
     line_max_thinness: float = 0.03
     line_penalty: float = 0.1
-    # Pieces farther than this times the best piece's size from it belong to something else.
+    # Pieces farther than this times the larger one's size apart belong to different marks.
     max_piece_gap: float = 0.35
     # Neighbours on the line overlap over line_min_overlap of the lower one's height, are at
     # most number_max_gap digit heights apart, and the taller is at most
@@ -40,6 +40,13 @@ class SegmentParams:
     line_min_overlap: float = 0.3
     number_max_gap: float = 1.2
     line_max_height_ratio: float = 2.5
+    # Digits spaced wider apart (up to far_max_gap heights) are neighbours only when level
+    # (far_min_overlap of the lower one's height) and alike in height.
+    far_max_gap: float = 2.5
+    far_min_overlap: float = 0.6
+    far_max_height_ratio: float = 1.5
+    # At most this many of the strongest pieces are considered for the line.
+    max_candidates: int = 200
     # Pieces sharing this share of the narrower one's columns are one digit.
     same_digit_overlap: float = 0.5
     # A group whose longer side is under min_digit_extent_share of the largest group's, or
@@ -119,27 +126,46 @@ def find_digits(ink, mask, params=SegmentParams()):
 
 
 def _line_of_writing(boxes, scores, params):
-    """The labels of the pieces on the line through the best-scoring piece."""
-    core = int(np.argmax(scores))
-    candidates = {label for label in range(1, len(boxes))
-                  if scores[label] >= params.min_piece_share * scores[core]}
-    core_reach = params.max_piece_gap * boxes[core].longer_side
+    """The labels of the pieces on the line of writing.
 
-    def on_the_line(a, b):
-        first, second = boxes[a], boxes[b]
-        heights = sorted((first.height, second.height))
-        side_by_side = first.overlap_y(second) >= params.line_min_overlap and \
-            first.horizontal_gap(second) <= params.number_max_gap * heights[1] and \
-            heights[1] <= params.line_max_height_ratio * heights[0]
-        return side_by_side or first.gap(second) <= core_reach
+    Pieces that are not specks are linked when they sit side by side on a line (a far
+    neighbour must match in height and sit level) or when one is near the other (a
+    pen-lifted stroke, the flag of a "5"). Each linked set is a candidate line; the line with
+    the most ink is the writing, so a table's edge or a shadow, however strong, does not
+    outweigh a row of digits.
+    """
+    best = float(scores.max())
+    candidates = [label for label in np.argsort(-scores)[:params.max_candidates]
+                  if label and scores[label] >= params.min_piece_share * best]
+    line_of = {label: label for label in candidates}
 
-    keep, frontier = {core}, [core]
-    while frontier:
-        taken = frontier.pop()
-        near = {label for label in candidates - keep if on_the_line(taken, label)}
-        keep |= near
-        frontier.extend(near)
-    return keep
+    def root(label):
+        while line_of[label] != label:
+            line_of[label] = line_of[line_of[label]]
+            label = line_of[label]
+        return label
+
+    for index, first in enumerate(candidates):
+        for second in candidates[index + 1:]:
+            if _linked(boxes[first], boxes[second], params):
+                line_of[root(first)] = root(second)
+    lines = {}
+    for label in candidates:
+        lines.setdefault(root(label), set()).add(label)
+    return max(lines.values(), key=lambda line: sum(scores[label] for label in line))
+
+
+def _linked(first, second, params):
+    """Whether two pieces' boxes belong to one line of writing."""
+    lower, taller = sorted((first.height, second.height))
+    gap = first.horizontal_gap(second)
+    level = first.overlap_y(second)
+    side_by_side = level >= params.line_min_overlap and gap <= params.number_max_gap * taller \
+        and taller <= params.line_max_height_ratio * lower
+    far_neighbours = level >= params.far_min_overlap and gap <= params.far_max_gap * taller \
+        and taller <= params.far_max_height_ratio * lower
+    near = first.gap(second) <= params.max_piece_gap * max(first.longer_side, second.longer_side)
+    return side_by_side or far_neighbours or near
 
 
 def _digit_groups(line, boxes, params):
