@@ -52,7 +52,7 @@ class SegmentParams:
     # A group whose longer side is under min_digit_extent_share of the largest group's, or
     # whose height is under min_digit_height_share of the tallest group's, is a fragment.
     min_digit_extent_share: float = 0.4
-    min_digit_height_share: float = 0.45
+    min_digit_height_share: float = 0.3
     # One piece wider than touching_aspect times the line's digit height is digits that
     # touch, each about typical_digit_aspect as wide as tall, cut where a column has at most
     # valley_share of the group's typical column's ink.
