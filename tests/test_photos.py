@@ -57,7 +57,7 @@ def _read_photos(mnist_path, planned_photos):
         data = render_planned(images, planned, DEFAULT_SEED)
         try:
             page = preprocess_bytes(data)
-            page.photo.pixels = page.digit_mask = None  # only the digits travel back
+            page.photo.pixels = None  # only the digits travel back
         except ImageError:
             page = None
         results.append((page, tutorial_digit(data)))

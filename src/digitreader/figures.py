@@ -46,7 +46,7 @@ def reading_figure(figure, reading, steps=False):
     photo_panels[0].imshow(page.photo.rgb)
     photo_panels[0].set_title("photo")
     if steps:
-        photo_panels[1].imshow(page.digit_mask, cmap="gray")
+        photo_panels[1].imshow(page.mask_of(reading.chosen), cmap="gray")
         photo_panels[1].set_title("ink taken for the digits")
     for axes in photo_panels:
         for number, digit in enumerate(digits, start=1):

@@ -26,6 +26,8 @@ DECIMALS = 6  # probabilities in records are rounded to this many decimals
 # Below this many files per core, starting worker processes (a quarter of a second) costs
 # more than it saves.
 FILES_PER_WORKER = 8
+# Probabilities are taken as at least this when their log weighs a candidate digit.
+MIN_PROBABILITY = 1e-6
 
 
 @dataclass
@@ -62,11 +64,13 @@ class DigitReading:
 @dataclass
 class Reading:
     """What was read in one image: name (its file name or path), page (preprocessing's
-    Page, for figures) and its digits, left to right."""
+    Page, for figures), its digits, left to right, and the indices of the page's candidates
+    they are (chosen)."""
 
     name: str
     page: object
     digits: list
+    chosen: list = None
 
     @property
     def number(self):
@@ -173,19 +177,25 @@ def _preprocess_one(path, params, keep_photo):
         return path, ImageError(f"cannot read this image: internal error "
                                 f"({type(error).__name__}: {error}); please report it with the image")
     if not keep_photo:
-        page = dataclasses.replace(page, photo=Photo(None, page.photo.scale), digit_mask=None)
+        page = dataclasses.replace(page, photo=Photo(None, page.photo.scale))
     return path, page
 
 
 def read_pages(named_pages, classifier):
-    """Classify the digits of several pages in one batch: [(name, Page)] -> [Reading]."""
+    """Read several pages with one model call: [(name, Page)] -> [Reading].
+
+    The model reads every candidate digit of every page in one batch; on each page, the
+    candidates that cut its line best, by their shapes and the model's confidence in them,
+    are its digits (Page.choose).
+    """
     named_pages = list(named_pages)
-    crops = [crop for _, page in named_pages for crop in page.digits]
-    probabilities = iter(classifier([crop.image for crop in crops]))
-    readings = []
+    rows = classifier([crop.image for _, page in named_pages for crop in page.crops])
+    readings, start = [], 0
     for name, page in named_pages:
-        scale = page.photo.scale
-        digits = [DigitReading(crop.image, crop.box.scaled(scale), crop.box, next(probabilities))
-                  for crop in page.digits]
-        readings.append(Reading(name, page, digits))
+        probabilities = rows[start:start + len(page.crops)]
+        start += len(page.crops)
+        chosen = page.choose(-np.log(np.clip(probabilities.max(axis=1), MIN_PROBABILITY, 1.0)))
+        digits = [DigitReading(page.crops[index].image, page.crops[index].box.scaled(page.photo.scale),
+                               page.crops[index].box, probabilities[index]) for index in chosen]
+        readings.append(Reading(name, page, digits, chosen))
     return readings

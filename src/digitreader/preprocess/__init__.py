@@ -6,10 +6,14 @@ The steps follow the data, one module each:
                DecodeParams.max_side long
     ink        RGB -> ink strength float32 (h, w) >= 0 against the paper around it, and the
                mask of the ink worth looking at (ruled lines left out)
-    segment    ink and mask -> the digits of the line of writing, left to right: Regions
-               (mask, Box, ink level)
-    normalize  each Region -> float32 (28, 28) in [0, 1], white on black, 20 px box, centred
-               by centre of mass, strokes MNIST-wide
+    segment    ink and mask -> the line of writing and the candidate digits on it (runs of
+               its pieces and of slices of touching digits), each a Region (Box, mask, ink
+               level) with a cost for its shape
+    normalize  each candidate -> float32 (28, 28) in [0, 1], white on black, 20 px box,
+               centred by centre of mass, strokes MNIST-wide
+
+The model then chooses the digits among the candidates (reading.read_pages); Page.digits is
+the choice of the shapes alone.
 
 `preprocess` composes them; `Params` holds each step's tuning, all with defaults.
 """
@@ -22,7 +26,7 @@ from .box import Box
 from .decode import DecodeParams, ImageError, Photo, decode, read_file
 from .ink import InkParams, NoDigitFound, ink_mask, ink_strength
 from .normalize import MNIST_SIZE, digit_image
-from .segment import SegmentParams, find_digits
+from .segment import Lattice, SegmentParams, best_path, find_candidates
 
 __all__ = ["Box", "DigitCrop", "ImageError", "NoDigitFound", "Page", "Params", "Photo",
            "MNIST_SIZE", "preprocess", "preprocess_bytes", "preprocess_file"]
@@ -41,37 +45,58 @@ class Params:
 class DigitCrop:
     """One digit as the model will see it.
 
-    image: float32 (28, 28) in [0, 1], white on black; box: where it is in the Photo's pixels.
+    image: float32 (28, 28) in [0, 1], white on black; box: where it is in the Photo's pixels;
+    mask: bool (box height, box width), the pixels taken for it.
     """
 
     image: np.ndarray
     box: Box
+    mask: np.ndarray
 
 
 @dataclass
 class Page:
     """What preprocessing made of a photo.
 
-    photo: the decoded Photo; digits: its DigitCrops, left to right (one for a single digit);
-    digit_mask: bool (h, w), the pixels taken for the digits; dark_ink: whether the ink was
+    photo: the decoded Photo; lattice: the line of writing's atoms and candidate digits
+    (segment.Lattice); crops: a DigitCrop per candidate; dark_ink: whether the ink was
     darker than the paper (and so was inverted).
     """
 
     photo: Photo
-    digits: list
-    digit_mask: np.ndarray
+    lattice: Lattice
+    crops: list
     dark_ink: bool
+
+    def choose(self, recognition_costs=None):
+        """The indices of the candidates that make the digits, left to right: by the
+        candidates' shapes, and the model's verdicts when given (segment.best_path)."""
+        index = {id(candidate): number for number, candidate in enumerate(self.lattice.candidates)}
+        return [index[id(candidate)] for candidate in best_path(self.lattice, recognition_costs)]
+
+    @property
+    def digits(self):
+        """The DigitCrops of the digits as their shapes alone cut them (one for a single
+        digit); reading.read_pages asks the model too."""
+        return [self.crops[index] for index in self.choose()]
+
+    def mask_of(self, chosen):
+        """bool (h, w) of the photo: the pixels taken for the chosen candidates' digits."""
+        mask = np.zeros(self.photo.gray.shape, bool)
+        for index in chosen:
+            mask[self.crops[index].box.slices] |= self.crops[index].mask
+        return mask
 
 
 def preprocess(photo, params=Params()):
-    """Find the digits of a Photo and make each an MNIST 28x28: a Page.
-
-    Raises NoDigitFound when nothing on it stands out from the paper.
+    """Find the line of writing of a Photo and every candidate digit on it, each made an
+    MNIST 28x28: a Page. Raises NoDigitFound when nothing on it stands out from the paper.
     """
     ink, dark_ink = ink_strength(photo.gray, params.ink)
-    regions = find_digits(ink, ink_mask(ink, params.ink), params.segment)
-    digits = [DigitCrop(digit_image(ink, found), found.box) for found in regions]
-    return Page(photo, digits, np.any([found.mask for found in regions], axis=0), dark_ink)
+    lattice = find_candidates(ink, ink_mask(ink, params.ink), params.segment)
+    crops = [DigitCrop(digit_image(ink, candidate.region), candidate.region.box, candidate.region.mask)
+             for candidate in lattice.candidates]
+    return Page(photo, lattice, crops, dark_ink)
 
 
 def preprocess_file(path, params=Params()):

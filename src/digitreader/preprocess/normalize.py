@@ -31,8 +31,7 @@ def digit_image(ink, found):
     white), cropped to the box, its strokes thickened or thinned towards MNIST's width,
     resized so the longer side is 20 px, and shifted so its centre of mass is at MNIST's.
     """
-    box = found.box
-    mask = found.mask[box.slices]
+    box, mask = found.box, found.mask
     # Keep the soft, anti-aliased edge of the strokes: the ink around the mask, not just in
     # it (within the box, so the dilation wraps nothing outside it in).
     near_digit = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)

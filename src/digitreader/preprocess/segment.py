@@ -1,12 +1,15 @@
-"""Segmentation: the ink mask -> the digits of the written line, left to right.
+"""Segmentation: the ink mask -> the line of writing, and the ways to cut it into digits.
 
 The ink falls into connected pieces. Each is scored by how much it looks like writing (its
-ink, less when it clings to the image border or is a long thin line across the frame). The
-line of writing grows sideways from the best piece to pieces beside it, so a slightly sloping
-line is followed step by step. Pieces over the same columns are one digit (the flag and body
-of a "5"); small pieces near a digit join it, far from all they are specks; one piece much
-wider than the line is tall is digits that touch, cut where the ink is thinnest. A photo of
-one digit is a line of one.
+ink, less when it clings to the image border or is a long thin line across the frame).
+Pieces side by side on a level (a slightly sloping line is followed from neighbour to
+neighbour) or near each other link up; the linked set with the most ink is the line of
+writing. Its pieces, and the slices of pieces wide enough to be touching digits (cut where
+their ink thins), are the atoms; every run of a few consecutive atoms that could be one digit
+is a candidate, with a cost for an unlikely shape. The cheapest path through the candidates
+is the reading: by shape alone (find_digits), or with the model's verdict on each candidate
+(reading.read_pages), as cheque and postal-code readers do. A photo of one digit is a line
+of one.
 """
 
 from dataclasses import dataclass
@@ -47,38 +50,58 @@ class SegmentParams:
     far_max_height_ratio: float = 1.5
     # At most this many of the strongest pieces are considered for the line.
     max_candidates: int = 200
-    # Pieces sharing this share of the narrower one's columns are one digit.
+    # Pieces sharing this share of the narrower one's columns are parts of one digit.
     same_digit_overlap: float = 0.5
-    # A group whose longer side is under min_digit_extent_share of the largest group's, or
-    # whose height is under min_digit_height_share of the tallest group's, is a fragment.
-    min_digit_extent_share: float = 0.4
-    min_digit_height_share: float = 0.3
-    # One piece wider than touching_aspect times the line's digit height is digits that
-    # touch, each about typical_digit_aspect as wide as tall, cut where a column has at most
-    # valley_share of the group's typical column's ink.
-    touching_aspect: float = 1.35
-    typical_digit_aspect: float = 0.7
+    # A piece at least cut_min_width line heights wide may be digits that touch: it is cut
+    # where its ink thins to valley_share of its typical column, cuts at least
+    # min_cut_spacing line heights apart.
+    cut_min_width: float = 0.8
     valley_share: float = 0.8
+    min_cut_spacing: float = 0.2
+    # A digit is made of at most max_atoms_per_digit atoms, at most max_digit_aspect line
+    # heights wide, its pieces at most max_inner_gap line heights apart in x.
+    max_atoms_per_digit: int = 6
+    max_digit_aspect: float = 1.5
+    max_inner_gap: float = 0.1
+    # What a digit's shape costs (shape_cost): cut_cost per stroke cut through at its edges;
+    # wide_cost per line height of width beyond usual_digit_aspect; short_cost per line
+    # height of height below usual_digit_height. Each digit costs digit_cost (fewer, larger
+    # digits are preferred, all else equal); leaving an atom out costs skip_cost per line
+    # height of its size.
+    cut_cost: float = 0.1
+    usual_digit_aspect: float = 0.9
+    wide_cost: float = 1.0
+    usual_digit_height: float = 0.5
+    short_cost: float = 5.0
+    digit_cost: float = 0.0
+    skip_cost: float = 3.0
+    # Neighbouring digits cost overlap_cost times the share of the narrower's columns they share.
+    overlap_cost: float = 1.0
 
 
 class Region(NamedTuple):
-    """One digit's ink: mask bool (h, w), its Box, and its ink level (the typical strength
-    of its strokes, what counts as a full stroke)."""
+    """One digit's ink: its Box in the image, mask bool (box height, box width), the digit's
+    pixels within the box, and its ink level (the typical strength of its strokes, what
+    counts as a full stroke)."""
 
-    mask: np.ndarray
     box: Box
+    mask: np.ndarray
     ink_level: float
 
 
-def region(ink, mask):
-    """The Region of the digit whose pixels are `mask` (bool (h, w)) in `ink` (float32 (h, w)).
+def region(ink, box, mask):
+    """The Region of the digit whose pixels are `mask` (bool, the size of `box`) in `ink`
+    (float32 (h, w)); the box is shrunk to the pixels.
 
     Its ink level is the median over the pixels that hold ink: the mask is taken from
     blurred ink, so around a one-pixel line drawn without anti-aliasing most of it holds none.
     """
-    strokes = ink[mask]
+    tight = Box.of_mask(mask)
+    mask = mask[tight.slices]
+    box = Box(box.x + tight.x, box.y + tight.y, tight.width, tight.height)
+    strokes = ink[box.slices][mask]
     strokes = strokes[strokes > 0]
-    return Region(mask, Box.of_mask(mask), float(np.median(strokes)) if strokes.size else 1.0)
+    return Region(box, mask, float(np.median(strokes)) if strokes.size else 1.0)
 
 
 def piece_scores(labels, stats, ink, params=SegmentParams()):
@@ -103,8 +126,53 @@ def piece_scores(labels, stats, ink, params=SegmentParams()):
     return score
 
 
-def find_digits(ink, mask, params=SegmentParams()):
-    """The digits of the line of writing, left to right: a list of Region.
+class Atom(NamedTuple):
+    """The smallest unit a digit is made of: pieces of ink of the line stacked over the same
+    columns (the flag and body of a "5", a stroke broken in two), or the slice of a wide piece
+    between two candidate cuts. labels: its pieces'; start, end: its columns [start, end) in
+    the image; box; cut: the ink cut through at its left edge, in strokes (0 where it is no
+    cut)."""
+
+    labels: frozenset
+    start: int
+    end: int
+    box: Box
+    cut: float
+
+
+class Candidate(NamedTuple):
+    """One way to cut one digit out of the line: atoms [first, last) joined into a Region.
+    Its shape, in line heights: width, height; cut: strokes cut through at its edges."""
+
+    first: int
+    last: int
+    region: Region
+    width: float
+    height: float
+    cut: float
+
+
+class Lattice(NamedTuple):
+    """Every way considered to cut the line into digits: `atoms` (left to right, each with
+    its size in line heights) and the `candidates`, each a run of consecutive atoms; params:
+    the SegmentParams whose costs weigh them."""
+
+    atoms: list
+    sizes: list
+    candidates: list
+    params: "SegmentParams"
+
+
+def shape_cost(candidate, params):
+    """What a candidate's shape says against it being one digit (0 for a plausible one):
+    strokes cut through at its edges, a width beyond a digit's, a height below one's."""
+    return (params.cut_cost * candidate.cut
+            + params.wide_cost * max(0.0, candidate.width - params.usual_digit_aspect)
+            + params.short_cost * max(0.0, params.usual_digit_height - candidate.height))
+
+
+def find_candidates(ink, mask, params=SegmentParams()):
+    """The line of writing and the ways to cut it into digits: a Lattice.
 
     ink: float32 (h, w) >= 0; mask: uint8 (h, w) of 0/1, the ink worth looking at.
     Raises NoDigitFound when the mask holds no ink.
@@ -114,15 +182,136 @@ def find_digits(ink, mask, params=SegmentParams()):
         raise NoDigitFound("no digit found (no ink stands out from the paper)")
     boxes = [Box(int(x), int(y), int(width), int(height)) for x, y, width, height, _ in stats]
     scores = piece_scores(labels, stats, ink, params)
-    groups = _digit_groups(_line_of_writing(boxes, scores, params), boxes, params)
-    regions = [region(ink, np.isin(labels, sorted(group))) for group in groups]
-    typical_height = float(np.median([found.box.height for found in regions]))
-    digits = []
-    for group, found in zip(groups, regions):
-        # Digits that touch are one piece of ink much wider than the line's digits are tall.
-        touching = len(group) == 1 and found.box.width > params.touching_aspect * typical_height
-        digits.extend(split_touching(ink, found, params) if touching else [found])
-    return sorted(digits, key=lambda found: found.box.x)
+    units = _stacked(_line_of_writing(boxes, scores, params), boxes, params)
+    # Digits of a line share a height; fragments and specks are smaller.
+    line_height = float(max(Box.around(boxes[label] for label in unit).height for unit in units))
+    atoms = sorted((atom for unit in units
+                    for atom in _atoms_of_unit(labels, boxes, unit, line_height, params)),
+                   key=lambda atom: (atom.start, atom.box.y))
+    candidates = []
+    for first in range(len(atoms)):
+        for last in range(first + 1, min(len(atoms), first + params.max_atoms_per_digit) + 1):
+            run = atoms[first:last]
+            if len(run) == 1 or _could_be_one_digit(run, line_height, params):
+                box = Box.around(atom.box for atom in run)
+                found = region(ink, box, _atoms_mask(labels, box, run))
+                # A cut at its right edge is the next atom's left edge, if in the same piece.
+                right_cut = atoms[last].cut if last < len(atoms) and atoms[last].labels == run[-1].labels else 0.0
+                candidates.append(Candidate(first, last, found, box.width / line_height,
+                                            box.height / line_height, run[0].cut + right_cut))
+    sizes = [atom.box.longer_side / line_height for atom in atoms]
+    return Lattice(atoms, sizes, candidates, params)
+
+
+def best_path(lattice, recognition_costs=None):
+    """The candidates that cut the line into digits at the least total cost, left to right.
+
+    recognition_costs: per candidate, what the model says against it (-log of its most
+    likely digit's probability); without them, the shapes alone decide. Every atom is in
+    one chosen candidate or left out (at its skip cost). Neighbouring digits that overlap
+    in x cost more: digits of a number stand side by side, strokes of one digit overlap.
+    """
+    params, candidates = lattice.params, lattice.candidates
+    # skipped[i]: leaving atoms [0, i) out; a speck costs little, a digit's worth of ink much.
+    skipped = np.concatenate([[0.0], np.cumsum([params.skip_cost * size for size in lattice.sizes])])
+    own = [shape_cost(candidate, params) + params.digit_cost
+           + (recognition_costs[index] if recognition_costs is not None else 0.0)
+           for index, candidate in enumerate(candidates)]
+    order = sorted(range(len(candidates)), key=lambda index: candidates[index].last)
+    best, previous = {}, {}
+    for index in order:
+        candidate = candidates[index]
+        best[index], previous[index] = skipped[candidate.first] + own[index], None
+        for before in order:
+            earlier = candidates[before]
+            if earlier.last > candidate.first:
+                break
+            cost = best[before] + skipped[candidate.first] - skipped[earlier.last] + own[index] \
+                + params.overlap_cost * earlier.region.box.overlap_x(candidate.region.box)
+            if cost < best[index]:
+                best[index], previous[index] = cost, before
+    count = len(lattice.atoms)
+    ends = {index: best[index] + skipped[count] - skipped[candidates[index].last] for index in best}
+    if not ends or min(ends.values()) >= skipped[count]:
+        return []
+    chosen, index = [], min(ends, key=ends.get)
+    while index is not None:
+        chosen.append(candidates[index])
+        index = previous[index]
+    return chosen[::-1]
+
+
+def find_digits(ink, mask, params=SegmentParams()):
+    """The digits of the line of writing as its shapes alone cut them, left to right: a list
+    of Region (reading.read_pages lets the model choose among the candidates instead)."""
+    return [candidate.region for candidate in best_path(find_candidates(ink, mask, params))]
+
+
+def _stacked(line, boxes, params):
+    """The line's pieces grouped where they lie over the same columns: a list of label sets,
+    left to right."""
+    groups = []
+    for label in sorted(line, key=lambda label: boxes[label].x):
+        stacked = [group for group in groups
+                   if any(boxes[label].overlap_x(boxes[other]) >= params.same_digit_overlap
+                          for other in group)]
+        groups = [group for group in groups if group not in stacked] + [{label}.union(*stacked)]
+    return groups
+
+
+def _atoms_of_unit(labels, boxes, unit, line_height, params):
+    """The atoms of a group of stacked pieces: itself, or when it is one piece wide enough to
+    be digits that touch, its slices between the columns where its ink thins (cuts)."""
+    box = Box.around(boxes[label] for label in unit)
+    if len(unit) > 1 or box.width < params.cut_min_width * line_height:
+        return [Atom(frozenset(unit), box.x, box.right, box, 0.0)]
+    (label,) = unit
+    piece = labels[box.slices] == label
+    columns = piece.sum(axis=0).astype(np.float32)
+    typical = float(np.median(columns[columns > 0]))
+    stroke = max(1.0, typical / 2)  # about two strokes a column
+    smooth = np.convolve(columns, np.ones(3) / 3, mode="same")
+    spacing = max(2, int(params.min_cut_spacing * line_height))
+    cuts = []
+    for column in np.argsort(smooth, kind="stable"):
+        if smooth[column] > params.valley_share * typical:
+            break
+        if spacing <= column <= box.width - spacing and all(abs(column - c) >= spacing for c in cuts):
+            cuts.append(int(column))
+    edges = [0, *sorted(cuts), box.width]
+    atoms = []
+    for start, end in zip(edges, edges[1:]):
+        rows = np.flatnonzero(piece[:, start:end].any(axis=1))
+        if len(rows) == 0:
+            continue
+        part = Box(box.x + start, box.y + int(rows[0]), end - start, int(rows[-1] - rows[0] + 1))
+        atoms.append(Atom(frozenset(unit), box.x + start, box.x + end, part,
+                          float(columns[start]) / stroke if start else 0.0))
+    return atoms
+
+
+def _atoms_mask(labels, box, atoms):
+    """bool (box height, box width): the pixels of these atoms within `box`, around them."""
+    mask = np.zeros((box.height, box.width), bool)
+    for atom in atoms:
+        rows, columns = slice(atom.box.y, atom.box.bottom), slice(atom.start, atom.end)
+        mask[atom.box.y - box.y:atom.box.bottom - box.y, atom.start - box.x:atom.end - box.x] |= \
+            np.isin(labels[rows, columns], list(atom.labels))
+    return mask
+
+
+def _could_be_one_digit(atoms, line_height, params):
+    """Whether a run of consecutive atoms could be one digit: not much wider than a digit,
+    and its pieces overlapping or nearly touching in x (a 5's flag, a 4 in two strokes)."""
+    if Box.around(atom.box for atom in atoms).width > params.max_digit_aspect * line_height:
+        return False
+    covered = sorted((atom.start, atom.end) for atom in atoms)
+    reach = covered[0][1]
+    for start, end in covered[1:]:
+        if start - reach > params.max_inner_gap * line_height:
+            return False
+        reach = max(reach, end)
+    return True
 
 
 def _line_of_writing(boxes, scores, params):
@@ -166,66 +355,3 @@ def _linked(first, second, params):
         and taller <= params.far_max_height_ratio * lower
     near = first.gap(second) <= params.max_piece_gap * max(first.longer_side, second.longer_side)
     return side_by_side or far_neighbours or near
-
-
-def _digit_groups(line, boxes, params):
-    """The pieces of the line grouped into digits: a list of label sets."""
-    # Pieces over the same columns are parts of one digit: the flag and body of a "5", a
-    # stroke broken in two.
-    groups = []
-    for label in sorted(line, key=lambda label: boxes[label].x):
-        stacked = [group for group in groups
-                   if any(boxes[label].overlap_x(boxes[other]) >= params.same_digit_overlap
-                          for other in group)]
-        groups = [group for group in groups if group not in stacked] + [{label}.union(*stacked)]
-    # A group much smaller than the largest is a fragment: it joins the digit it nearly
-    # touches, or is a speck. So is a flat one (no digit is much wider than tall and short
-    # beside its neighbours).
-    group_boxes = [Box.around(boxes[label] for label in group) for group in groups]
-    largest = max(box.longer_side for box in group_boxes)
-    sizeable = [box.longer_side >= params.min_digit_extent_share * largest for box in group_boxes]
-    line_height = max(box.height for box, big in zip(group_boxes, sizeable) if big)
-    is_digit = [big and box.height >= params.min_digit_height_share * line_height
-                for box, big in zip(group_boxes, sizeable)]
-    digits = [group for group, digit in zip(groups, is_digit) if digit]
-    for group, box, digit in zip(groups, group_boxes, is_digit):
-        if digit:
-            continue
-        gaps = [box.gap(Box.around(boxes[label] for label in other)) for other in digits]
-        if min(gaps) <= params.max_piece_gap * box.longer_side:
-            digits[int(np.argmin(gaps))] |= group
-    return digits
-
-
-def split_touching(ink, found, params=SegmentParams()):
-    """Cut a Region of touching digits at the columns where it has least ink: list of Region.
-
-    A cut is made only where the ink thins to a narrow join (under valley_share of the
-    group's typical column): a wide "0" has no such column and stays whole.
-    """
-    x, y, width, height = found.box
-    count = max(2, round(width / (params.typical_digit_aspect * height)))
-    column_ink = found.mask[found.box.slices].sum(axis=0)
-    typical_column = float(np.median(column_ink[column_ink > 0]))
-    cuts = [0]
-    for index in range(1, count):
-        expected = index * width // count
-        window = max(1, width // (4 * count))
-        low, high = max(cuts[-1] + 1, expected - window), min(width - 1, expected + window)
-        if high < low:
-            continue
-        cut = low + int(np.argmin(column_ink[low:high + 1]))
-        if column_ink[cut] <= params.valley_share * typical_column:
-            cuts.append(cut)
-    cuts.append(width)
-    pieces = []
-    for start, end in zip(cuts, cuts[1:]):
-        part = found.mask.copy()
-        part[:, :x + start] = False
-        part[:, x + end:] = False
-        if part.any():
-            pieces.append(region(ink, part))
-    # A flat part is no digit: it was the long flag of a "5" or the bar of a "7", so keep whole.
-    if any(piece.box.height < params.min_digit_height_share * height for piece in pieces):
-        return [found]
-    return pieces
