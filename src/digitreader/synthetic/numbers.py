@@ -44,20 +44,26 @@ def render_number(images, labels, rng):
     count = int(rng.integers(DIGIT_COUNT[0], DIGIT_COUNT[1] + 1))
     positions = rng.integers(0, len(images), count)
     height = rng.uniform(*DIGIT_HEIGHT)
-    patches = [_ink_box(pen_coverage(images[p],
+    patches = [ink_box(pen_coverage(images[p],
                                      height * rng.uniform(1 - SIZE_JITTER, 1 + SIZE_JITTER),
                                      "ink", rng)) for p in positions]
     strip, touching = _side_by_side(patches, height, rng)
+    return NumberPhoto(photograph_line(strip, height, rng),
+                       "".join(str(labels[p]) for p in positions), touching)
+
+
+def photograph_line(strip, height, rng):
+    """A line of writing (pen coverage, digits about `height` px tall) photographed on paper
+    in a frame a little wider than the line: encoded JPEG bytes."""
     width = min(MAX_FRAME_SIDE,
                 max(MIN_FRAME[0], round(strip.shape[1] * rng.uniform(*FRAME_MARGIN))))
     frame = (width, max(MIN_FRAME[1], round(height * rng.uniform(*FRAME_HEIGHT))))
     light = light_field(frame, rng)
     channels = ink_on_paper(place_in_frame(strip, frame, rng), light, INKS["ink"], rng)
-    photo = encode_jpeg(sensor_image(channels, rng), JPEG_QUALITY)
-    return NumberPhoto(photo, "".join(str(labels[p]) for p in positions), touching)
+    return encode_jpeg(sensor_image(channels, rng), JPEG_QUALITY)
 
 
-def _ink_box(coverage):
+def ink_box(coverage):
     """The coverage cropped to its ink, so that gaps are measured between the inks."""
     rows, columns = np.nonzero(coverage > 0.02)
     return coverage[rows.min():rows.max() + 1, columns.min():columns.max() + 1]
