@@ -84,14 +84,14 @@ def _widen(shape, target_width):
     return shape
 
 
-def hole_count(shape):
-    """Holes in a bool shape at least one MNIST pixel in area."""
+def hole_count(shape, min_area=SHAPE_SCALE**2):
+    """Holes in a bool shape at least `min_area` pixels in area (one MNIST pixel of a shape)."""
     contours, hierarchy = cv2.findContours(shape.astype(np.uint8), cv2.RETR_CCOMP,
                                            cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
         return 0
     return sum(1 for contour, links in zip(contours, hierarchy[0])
-               if links[3] >= 0 and cv2.contourArea(contour) >= SHAPE_SCALE**2)
+               if links[3] >= 0 and cv2.contourArea(contour) >= min_area)
 
 
 def _soft_edges(shape, frame_size):

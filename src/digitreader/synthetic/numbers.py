@@ -47,7 +47,7 @@ def render_number(images, labels, rng):
     patches = [ink_box(pen_coverage(images[p],
                                      height * rng.uniform(1 - SIZE_JITTER, 1 + SIZE_JITTER),
                                      "ink", rng)) for p in positions]
-    strip, touching = _side_by_side(patches, height, rng)
+    strip, touching = side_by_side(patches, height, rng)
     return NumberPhoto(photograph_line(strip, height, rng),
                        "".join(str(labels[p]) for p in positions), touching)
 
@@ -69,14 +69,16 @@ def ink_box(coverage):
     return coverage[rows.min():rows.max() + 1, columns.min():columns.max() + 1]
 
 
-def _side_by_side(patches, height, rng):
-    """Lay pen-coverage patches out left to right: (strip float32 (h, w), touching bool)."""
+def side_by_side(patches, height, rng, gap=GAP):
+    """Lay pen-coverage patches out left to right: (strip float32 (h, w), touching bool).
+
+    gap: the range of the gaps between neighbours' ink boxes, in digit heights."""
     jitter = BASELINE_JITTER * height
     strip_height = round(max(p.shape[0] for p in patches) + 2 * jitter) + 2
     lefts, left = [], 0
     for patch in patches:
         lefts.append(left)
-        left = max(0, left + patch.shape[1] + round(rng.uniform(*GAP) * height))
+        left = max(0, left + patch.shape[1] + round(rng.uniform(*gap) * height))
     strip_width = max(left + patch.shape[1] for left, patch in zip(lefts, patches))
     strip = np.zeros((strip_height, strip_width), np.float32)
     touching = False
