@@ -10,15 +10,19 @@ hit; a photo's label is the digits written in it, left to right (one for a singl
                       shadow with a hard or soft edge, half the time across the number
     cheque            a small slanted amount of 2-5 digits on cheque paper: a light colour
                       tint (or grey), fine guilloche lines (wavy rings, and crossing waves),
-                      sometimes a printed baseline under the amount; scanned flat at a
-                      field height of 44-194 px, a little blurred, JPEG, half in grey
+                      sometimes a printed baseline under the amount; scanned flat, a field
+                      35-64 px tall and about 45-200 px wide (as real cheques' amount
+                      fields), the digits close, a few touching; a little blurred, JPEG,
+                      half in grey
     small_image       one dark digit on white in a small photo, 28 to 100 px tall, filling
-                      55-80% of it, a little blurred, JPEG at quality 50-95
+                      60-95% of it (a tight crop: the ink may touch the edge), a little
+                      blurred, JPEG at quality 50-95
     touching_cursive  2-4 slanted digits, each joined to the next by a ligature stroke (a
                       curve in the pen's width from one digit's lower right to the next one's
                       left) or by overlapping it, photographed like numbers' lines
     thin_outline      a paint program's 1-2 px line without anti-aliasing (two grey levels
-                      only) along the digit's centre, white on black or black on white, PNG
+                      only) along the digit's centre, white on black or black on white,
+                      cropped close, PNG
     thick_brush       a paint program's round brush 10-20% of the digit's height wide, the
                       digit 60-90% of the canvas (64-1080 px) tall, loops kept open, PNG
 
@@ -36,8 +40,8 @@ import numpy as np
 from .mnist_pens import INKS, SHAPE_SCALE, digit_shape, draw_centre_lines, hole_count, \
     pen_coverage
 from .mnist_photos import DEFAULT_SEED, _log_uniform
-from .numbers import DIGIT_HEIGHT, SIZE_JITTER, TOUCH_LEVEL, ink_box, photograph_line, \
-    side_by_side
+from .numbers import BASELINE_JITTER, DIGIT_HEIGHT, SIZE_JITTER, TOUCH_LEVEL, ink_box, \
+    photograph_line, side_by_side
 from .scene import FOCUS_BLUR, PAPER_EXPOSURE, encode, encode_jpeg, ink_on_paper, \
     light_field, noise, place_in_frame, sensor_image
 
@@ -74,11 +78,11 @@ SHADOW_ACROSS_NUMBER = 0.5
 
 # cheque: the amount and the scan.
 CHEQUE_DIGITS = (2, 5)
-CHEQUE_HEIGHT = (44, 194)  # pixels, the scanned field's height, log-uniform
-CHEQUE_DIGIT_SHARE = (0.45, 0.7)  # the digits' height as a share of the field's
+CHEQUE_HEIGHT = (35, 64)  # pixels, the scanned field's height, log-uniform
+CHEQUE_DIGIT_SHARE = (0.55, 0.8)  # the digits' height as a share of the field's
 CHEQUE_SLANT = (0.1, 0.4)  # cursive: the top of a digit leans right by this share of its height
-CHEQUE_GAP = (0.02, 0.3)  # digit heights
-CHEQUE_MARGIN = (0.15, 0.6)  # digit heights of paper left and right of the amount
+CHEQUE_GAP = (-0.05, 0.15)  # between the digits' ink boxes, digit heights: a few touch
+CHEQUE_MARGIN = (0.1, 0.4)  # digit heights of paper left and right of the amount
 CHEQUE_TINTS = [(0.86, 0.95, 0.88), (0.85, 0.90, 0.98), (0.98, 0.88, 0.91),
                 (0.98, 0.96, 0.82), (0.92, 0.92, 0.92)]  # pale green, blue, pink, yellow, grey
 CHEQUE_EXPOSURE = (205, 245)
@@ -87,7 +91,7 @@ CHEQUE_GREY_SHARE = 0.5  # scanned in grey
 # the higher, the thinner the lines), darkening the paper by up to GUILLOCHE_DARKNESS.
 GUILLOCHE_SPACING = (2.5, 6.0)  # pixels between lines
 GUILLOCHE_SHARPNESS = (3, 10)
-GUILLOCHE_DARKNESS = (0.15, 0.4)
+GUILLOCHE_DARKNESS = (0.2, 0.45)
 GUILLOCHE_WAVE = (0.5, 3.0)  # the lines' waves, in line spacings
 GUILLOCHE_LOBES = (3, 12)  # waves per turn of the rings
 GUILLOCHE_CROSSING = 0.6  # share of cheques with a second family, waves across the rings
@@ -100,7 +104,7 @@ CHEQUE_JPEG_QUALITY = (55, 90)
 # small_image: the image, the digit in it and the camera.
 SMALL_HEIGHT = (28, 100)  # pixels, log-uniform
 SMALL_ASPECT = (0.8, 1.25)  # width / height
-SMALL_DIGIT_SHARE = (0.55, 0.8)  # of the image's height
+SMALL_DIGIT_SHARE = (0.6, 0.95)  # of the image's height
 SMALL_PAPER_EXPOSURE = (185, 250)  # white paper
 SMALL_GRADIENT = (0.0, 0.15)
 SMALL_BLUR = (0.0, 1.0)  # Gaussian sigma (pixels) on top of the lens's, 0 for none
@@ -117,7 +121,7 @@ OVERLAP_DEPTH = (0.0, 0.06)  # digit heights the next digit moves on after the i
 # thin_outline and thick_brush: drawings in a paint program.
 OUTLINE_DIGIT_HEIGHT = (40, 300)  # pixels, log-uniform
 OUTLINE_PEN = (1, 2)  # pixels
-OUTLINE_MARGIN = (0.05, 0.5)  # digit heights of canvas on each side
+OUTLINE_MARGIN = (0.02, 0.3)  # digit heights of canvas on each side: tight crops
 LIGHT_ON_DARK_SHARE = {"thin_outline": 0.5, "thick_brush": 0.3}
 BRUSH_CANVAS_HEIGHT = (64, 1080)  # pixels, log-uniform
 BRUSH_DIGIT_SHARE = (0.6, 0.9)  # of the canvas's height
@@ -172,7 +176,7 @@ def render_hard(images, labels, kind, rng):
     return HardPhoto(photo, "".join(str(int(labels[p])) for p in positions), kind)
 
 
-def _patches(digits, height, rng, slant=(0.0, 0.0)):
+def digit_patches(digits, height, rng, slant=(0.0, 0.0)):
     """Each digit's pen coverage about `height` px tall, slanted, cropped to its ink."""
     return [_slanted(ink_box(pen_coverage(digit,
                                           height * rng.uniform(1 - SIZE_JITTER, 1 + SIZE_JITTER),
@@ -198,7 +202,7 @@ def _large_photo(digits, rng):
     sides = (round(long_side), round(long_side / LARGE_ASPECTS[rng.integers(len(LARGE_ASPECTS))]))
     frame = sides if rng.random() < 0.5 else sides[::-1]
     height = min(frame) * _log_uniform(rng, *LARGE_DIGIT_HEIGHT_SHARE)
-    strip, _ = side_by_side(_patches(digits, height, rng), height, rng, LARGE_GAP)
+    strip, _ = side_by_side(digit_patches(digits, height, rng), height, rng, LARGE_GAP)
     placed = place_in_frame(strip, frame, rng)
     light = light_field(frame, rng) * _cast_shadow(frame, placed[1], rng)
     channels = ink_on_paper(placed, light, INKS["ink"], rng)
@@ -271,7 +275,8 @@ def _table_mask(frame, region, rng):
 def _cheque(digits, rng):
     field_height = round(_log_uniform(rng, *CHEQUE_HEIGHT))
     height = field_height * rng.uniform(*CHEQUE_DIGIT_SHARE)
-    strip, _ = side_by_side(_patches(digits, height, rng, CHEQUE_SLANT), height, rng, CHEQUE_GAP)
+    strip, _ = side_by_side(digit_patches(digits, height, rng, CHEQUE_SLANT), height, rng,
+                            CHEQUE_GAP)
     margins = rng.uniform(*CHEQUE_MARGIN, 2) * height
     frame = (round(strip.shape[1] + margins.sum()), field_height)
     placed = _scan_place(strip, frame, (margins[0], (field_height - strip.shape[0]) / 2), rng)
@@ -357,14 +362,14 @@ def _small_image(digits, rng):
 def _touching_cursive(digits, rng):
     height = rng.uniform(*DIGIT_HEIGHT)
     slant = rng.uniform(*TOUCHING_SLANT)
-    patches = _patches(digits, height, rng, (0.8 * slant, 1.2 * slant))
+    patches = digit_patches(digits, height, rng, (0.8 * slant, 1.2 * slant))
     return photograph_line(joined_line(patches, height, rng), height, rng)
 
 
 def joined_line(patches, height, rng):
     """Pen-coverage patches laid out left to right, each joined to the next by a ligature or
     by overlapping it until the inks meet: the strip, float32 (h, w)."""
-    jitter = 0.08 * height
+    jitter = BASELINE_JITTER * height
     strip_height = round(max(p.shape[0] for p in patches) + 2 * jitter) + 2
     strip = np.zeros((strip_height, sum(p.shape[1] for p in patches)
                       + round(len(patches) * LIGATURE_GAP[1] * height) + 2), np.float32)
