@@ -262,11 +262,16 @@ def _table_mask(frame, region, rng):
                                 TABLE_MAX_REACH * room[side])
         softness = np.float32(rng.uniform(*TABLE_EDGE_SOFTNESS))
         edge = np.linspace(start, end, along, dtype=np.float32)
-        across = np.arange(across, dtype=np.float32)
+        # Computed only as far in as the table reaches: beyond that the page is untouched.
+        band = min(across, int(np.ceil(max(start, end) + 40 * softness)))
+        beyond = _sigmoid((edge[:, None] - np.arange(band, dtype=np.float32)) / softness)
         if side in ("right", "bottom"):
-            across = across[::-1]
-        beyond = _sigmoid((edge[:, None] - across[None, :]) / softness)
-        np.maximum(mask, beyond if side in ("left", "right") else beyond.T, out=mask)
+            beyond = beyond[:, ::-1]
+        if side in ("top", "bottom"):
+            beyond = beyond.T
+        part = {"left": np.s_[:, :band], "right": np.s_[:, width - band:],
+                "top": np.s_[:band], "bottom": np.s_[height - band:]}[side]
+        np.maximum(mask[part], beyond, out=mask[part])
     return mask
 
 
