@@ -2,9 +2,11 @@
 
     python -m digitreader.synthetic digits OUTDIR [--count N] [--seed S] [--data PATH]
     python -m digitreader.synthetic numbers OUTDIR [--count N] [--seed S] [--data PATH]
+    python -m digitreader.synthetic hard OUTDIR [--count N] [--seed S] [--kinds K,...]
+                                     [--data PATH]
     python -m digitreader.synthetic samples [OUTDIR]
 
-`digits` and `numbers` draw MNIST test images, so they refuse to write into a git working
+`digits`, `numbers` and `hard` draw MNIST test images, so they refuse to write into a git working
 tree (this repository or any other): MNIST images must never be committed. `samples` draws no
 MNIST; samples/make_samples.py runs it to write the repository's samples/ folder.
 """
@@ -14,6 +16,7 @@ import sys
 from pathlib import Path
 
 from ..data import MNIST_ENV, DataError, load_mnist
+from .hard_photos import HARD_KINDS, iter_hard
 from .mnist_photos import DEFAULT_SEED, generate
 from .numbers import iter_numbers
 from .sample_photos import render_samples
@@ -41,12 +44,28 @@ def parse_args(argv=None):
         description="Write photos of numbers of 2-6 MNIST test digits written side by side, "
         "named <number>_<index>.jpg, for main.py.")
     _mnist_arguments(numbers, "photos (default 100)")
+    hard = commands.add_parser(
+        "hard", help="the kinds of real input the reader finds hard, from MNIST test digits",
+        description="Write photos of the hard kinds (" + ", ".join(HARD_KINDS) + "), the "
+        "kinds in turn, named <label>_<index>_<kind>.jpg (or .png), for evaluate.py.")
+    _mnist_arguments(hard, "photos (default 100)")
+    hard.add_argument("--kinds", type=_kinds, default=HARD_KINDS, metavar="K,...",
+                      help="comma-separated kinds to draw, in turn (default all)")
     samples = commands.add_parser(
         "samples", help="the sample photos drawn from hand-designed pen paths (no MNIST)",
         description="Render the sample photos (hand-designed pen paths, not MNIST); the same "
         "bytes every run.")
     samples.add_argument("output", type=Path, metavar="OUTDIR", help="folder to write into")
     return parser.parse_args(argv)
+
+
+def _kinds(text):
+    kinds = tuple(text.split(","))
+    unknown = [kind for kind in kinds if kind not in HARD_KINDS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown kind {unknown[0]!r}; choose from "
+                                         + ", ".join(HARD_KINDS))
+    return kinds
 
 
 def _mnist_arguments(parser, count_help):
@@ -68,6 +87,8 @@ def main(argv=None):
             output, images, labels = _prepare_mnist_output(args)
             if args.command == "digits":
                 write_digits(output, images, labels, args.count, args.seed)
+            elif args.command == "hard":
+                write_hard(output, images, labels, args.count, args.seed, args.kinds)
             else:
                 write_numbers(output, images, labels, args.count, args.seed)
             print(f"wrote {args.count} photos to {args.output}")
@@ -104,8 +125,18 @@ def _index_width(count):
 
 def write_digits(output, images, labels, count, seed):
     """Write `count` single-digit photos as <label>_<index>_<variant>.jpg (or .png)."""
+    _write_named(output, count, generate(images, labels, count, seed))
+
+
+def write_hard(output, images, labels, count, seed, kinds=HARD_KINDS):
+    """Write `count` photos of the hard kinds as <label>_<index>_<kind>.jpg (or .png)."""
+    _write_named(output, count, iter_hard(images, labels, count, seed, kinds))
+
+
+def _write_named(output, count, photos):
+    """Write (bytes, label, variant or kind) photos as <label>_<index>_<variant>.<format>."""
     width = _index_width(count)
-    for index, (photo, label, variant) in enumerate(generate(images, labels, count, seed)):
+    for index, (photo, label, variant) in enumerate(photos):
         suffix = ".png" if photo.startswith(b"\x89PNG") else ".jpg"
         (output / f"{label}_{index:0{width}d}_{variant}{suffix}").write_bytes(photo)
 

@@ -44,6 +44,18 @@ def pen_coverage(digit, digit_height, pen, rng):
     digit: uint8 (28, 28) MNIST image, white on black. pen: "thin_pen" and "thick_marker"
     change the shape; any other pen ("ink", chalk) draws it as it is.
     """
+    shape, scale, frame_size = digit_shape(digit, digit_height, rng)
+    if pen == "thin_pen":
+        pen_width = max(1, round(rng.uniform(*THIN_PEN_SHARE) * digit_height))
+        return draw_centre_lines(shape, scale / SHAPE_SCALE, frame_size, pen_width)
+    if pen == "thick_marker":
+        shape = _widen(shape, rng.uniform(*MARKER_WIDTH_SHARE) * digit_height * SHAPE_SCALE / scale)
+    return _soft_edges(shape, frame_size)
+
+
+def digit_shape(digit, digit_height, rng):
+    """The clean shape of an MNIST digit, SHAPE_SCALE px per MNIST pixel, for a digit
+    digit_height px tall: (bool shape, frame px per MNIST pixel, the frame's (w, h) of it)."""
     rows, columns = np.nonzero(digit)
     crop = np.pad(digit[rows.min():rows.max() + 1, columns.min():columns.max() + 1], SHAPE_PAD)
     scale = digit_height / (rows.max() - rows.min() + 1)  # frame pixels per MNIST pixel
@@ -51,13 +63,7 @@ def pen_coverage(digit, digit_height, pen, rng):
     upscaled = cv2.resize(crop.astype(np.float32) / 255, size, interpolation=cv2.INTER_CUBIC)
     smooth = cv2.GaussianBlur(upscaled, (0, 0), SHAPE_SMOOTHING * SHAPE_SCALE)
     shape = smooth > rng.uniform(*INK_LEVEL)
-    frame_size = (round(crop.shape[1] * scale), round(crop.shape[0] * scale))
-    if pen == "thin_pen":
-        pen_width = max(1, round(rng.uniform(*THIN_PEN_SHARE) * digit_height))
-        return _draw_centre_lines(shape, scale / SHAPE_SCALE, frame_size, pen_width)
-    if pen == "thick_marker":
-        shape = _widen(shape, rng.uniform(*MARKER_WIDTH_SHARE) * digit_height * SHAPE_SCALE / scale)
-    return _soft_edges(shape, frame_size)
+    return shape, scale, (round(crop.shape[1] * scale), round(crop.shape[0] * scale))
 
 
 def _widen(shape, target_width):
@@ -68,24 +74,24 @@ def _widen(shape, target_width):
     """
     # A stroke is twice as wide as its centre line is far from the edge.
     depth = cv2.distanceTransform(shape.astype(np.uint8), cv2.DIST_L2, 5)
-    width = 2 * float(np.median(depth[_skeleton(shape)]))
-    holes = _hole_count(shape)
+    width = 2 * float(np.median(depth[skeleton(shape)]))
+    holes = hole_count(shape)
     for grow in range(int(round((target_width - width) / 2)), 0, -1):
         disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
         widened = cv2.dilate(shape.astype(np.uint8), disc).astype(bool)
-        if _hole_count(widened) == holes:
+        if hole_count(widened) == holes:
             return widened
     return shape
 
 
-def _hole_count(shape):
-    """Holes in a bool shape at least one MNIST pixel in area."""
+def hole_count(shape, min_area=SHAPE_SCALE**2):
+    """Holes in a bool shape at least `min_area` pixels in area (one MNIST pixel of a shape)."""
     contours, hierarchy = cv2.findContours(shape.astype(np.uint8), cv2.RETR_CCOMP,
                                            cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
         return 0
     return sum(1 for contour, links in zip(contours, hierarchy[0])
-               if links[3] >= 0 and cv2.contourArea(contour) >= SHAPE_SCALE**2)
+               if links[3] >= 0 and cv2.contourArea(contour) >= min_area)
 
 
 def _soft_edges(shape, frame_size):
@@ -100,14 +106,16 @@ def _soft_edges(shape, frame_size):
     return np.clip((field - 0.5) * max(1.0, rise_in_frame / 2) + 0.5, 0, 1).astype(np.float32)
 
 
-def _draw_centre_lines(shape, zoom, frame_size, pen_width):
-    """A fine pen tracing the shape's centre lines, `pen_width` px wide, in a `frame_size` image.
+def draw_centre_lines(shape, zoom, frame_size, pen_width, line_type=cv2.LINE_AA):
+    """A pen tracing the shape's centre lines, `pen_width` px wide, in a `frame_size` image.
 
-    zoom: frame pixels per shape pixel. The skeleton's pixel staircase would show when
-    zoomed, so each skeleton point is moved to the mean of its skeleton neighbours.
+    zoom: frame pixels per shape pixel; line_type: OpenCV's, cv2.LINE_8 for a paint
+    program's hard-edged line (then the image is 0 or 1). The skeleton's pixel staircase
+    would show when zoomed, so each skeleton point is moved to the mean of its skeleton
+    neighbours.
     """
-    skeleton = _skeleton(shape)
-    weights = skeleton.astype(np.float32)
+    centre = skeleton(shape)
+    weights = centre.astype(np.float32)
     rows, columns = np.indices(shape.shape, dtype=np.float32)
     window = (5, 5)
     count = cv2.boxFilter(weights, -1, window, normalize=False)
@@ -116,21 +124,21 @@ def _draw_centre_lines(shape, zoom, frame_size, pen_width):
     points = np.stack([mean_x, mean_y], axis=-1)
     segments = []
     for step_y, step_x in ((0, 1), (1, 0), (1, 1), (1, -1)):
-        ys, xs = np.nonzero(skeleton)
+        ys, xs = np.nonzero(centre)
         ok = (ys + step_y < shape.shape[0]) & (xs + step_x >= 0) & (xs + step_x < shape.shape[1])
         ys, xs = ys[ok], xs[ok]
-        linked = skeleton[ys + step_y, xs + step_x]
+        linked = centre[ys + step_y, xs + step_x]
         ys, xs = ys[linked], xs[linked]
         segments.append(np.stack([points[ys, xs], points[ys + step_y, xs + step_x]], axis=1))
     segments = np.concatenate(segments)
     subpixel = 4  # OpenCV draws at 1/2**4 pixel precision with shift=4
     scaled = np.round((segments + 0.5) * zoom * 2**subpixel).astype(np.int32)
     canvas = np.zeros(frame_size[::-1], np.uint8)
-    cv2.polylines(canvas, list(scaled), False, 255, pen_width, cv2.LINE_AA, subpixel)
+    cv2.polylines(canvas, list(scaled), False, 255, pen_width, line_type, subpixel)
     return canvas.astype(np.float32) / 255
 
 
-def _skeleton(shape):
+def skeleton(shape):
     """Zhang-Suen thinning of a bool image: one-pixel-wide lines with the shape's topology."""
     # Neighbour bits, clockwise from north: P2 = 1, P3 (north-east) = 2, ..., P9 = 128.
     kernel = np.float32([[128, 1, 2], [64, 0, 4], [32, 16, 8]])

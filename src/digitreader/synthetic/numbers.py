@@ -44,33 +44,41 @@ def render_number(images, labels, rng):
     count = int(rng.integers(DIGIT_COUNT[0], DIGIT_COUNT[1] + 1))
     positions = rng.integers(0, len(images), count)
     height = rng.uniform(*DIGIT_HEIGHT)
-    patches = [_ink_box(pen_coverage(images[p],
+    patches = [ink_box(pen_coverage(images[p],
                                      height * rng.uniform(1 - SIZE_JITTER, 1 + SIZE_JITTER),
                                      "ink", rng)) for p in positions]
-    strip, touching = _side_by_side(patches, height, rng)
+    strip, touching = side_by_side(patches, height, rng)
+    return NumberPhoto(photograph_line(strip, height, rng),
+                       "".join(str(labels[p]) for p in positions), touching)
+
+
+def photograph_line(strip, height, rng):
+    """A line of writing (pen coverage, digits about `height` px tall) photographed on paper
+    in a frame a little wider than the line: encoded JPEG bytes."""
     width = min(MAX_FRAME_SIDE,
                 max(MIN_FRAME[0], round(strip.shape[1] * rng.uniform(*FRAME_MARGIN))))
     frame = (width, max(MIN_FRAME[1], round(height * rng.uniform(*FRAME_HEIGHT))))
     light = light_field(frame, rng)
     channels = ink_on_paper(place_in_frame(strip, frame, rng), light, INKS["ink"], rng)
-    photo = encode_jpeg(sensor_image(channels, rng), JPEG_QUALITY)
-    return NumberPhoto(photo, "".join(str(labels[p]) for p in positions), touching)
+    return encode_jpeg(sensor_image(channels, rng), JPEG_QUALITY)
 
 
-def _ink_box(coverage):
+def ink_box(coverage):
     """The coverage cropped to its ink, so that gaps are measured between the inks."""
     rows, columns = np.nonzero(coverage > 0.02)
     return coverage[rows.min():rows.max() + 1, columns.min():columns.max() + 1]
 
 
-def _side_by_side(patches, height, rng):
-    """Lay pen-coverage patches out left to right: (strip float32 (h, w), touching bool)."""
+def side_by_side(patches, height, rng, gap=GAP):
+    """Lay pen-coverage patches out left to right: (strip float32 (h, w), touching bool).
+
+    gap: the range of the gaps between neighbours' ink boxes, in digit heights."""
     jitter = BASELINE_JITTER * height
     strip_height = round(max(p.shape[0] for p in patches) + 2 * jitter) + 2
     lefts, left = [], 0
     for patch in patches:
         lefts.append(left)
-        left = max(0, left + patch.shape[1] + round(rng.uniform(*GAP) * height))
+        left = max(0, left + patch.shape[1] + round(rng.uniform(*gap) * height))
     strip_width = max(left + patch.shape[1] for left, patch in zip(lefts, patches))
     strip = np.zeros((strip_height, strip_width), np.float32)
     touching = False

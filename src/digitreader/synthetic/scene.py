@@ -118,16 +118,17 @@ def light_field(frame, rng):
     return cv2.resize(light.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
 
 
-def ink_on_paper(placed, light, inks, rng):
+def ink_on_paper(placed, light, inks, rng, exposure=PAPER_EXPOSURE):
     """R, G, B float32 (h, w) images, 0..255: ink absorbing light on textured paper.
 
-    placed: place_in_frame's (alpha, region); inks: RGB reflectances, one chosen at random.
+    placed: place_in_frame's (alpha, region); inks: RGB reflectances, one chosen at random;
+    exposure: the range of the level white paper is seen at in full light.
     """
     alpha, region = placed
     paper = (1.0, rng.uniform(0.96, 1.0), rng.uniform(0.88, 1.0))  # white, or warm under a lamp
     ink = inks[rng.integers(len(inks))]
     fibres = noise(rng, light.shape, fibres=True)
-    white = light * rng.uniform(*PAPER_EXPOSURE)
+    white = light * rng.uniform(*exposure)
     texture = cv2.scaleAdd(fibres, rng.uniform(*PAPER_TEXTURE), np.ones_like(white))
     white = cv2.multiply(white, texture)
     channels = []

@@ -1,0 +1,95 @@
+"""How the reader reads the hard photos (hard_photos), kind by kind.
+
+A photo is read as main.py reads it (preprocessing, then the classifier on its digits) and is
+right only when its whole label is: the one digit of a single-digit photo, every digit of a
+number in order, none missing or extra; a photo where no digit is found is misread. Photos
+are rendered and preprocessed in worker processes, one per core; the caller loads the
+classifiers (digitreader.classify.load_classifier), so this module imports no TensorFlow.
+
+    photos = read_hard_photos(mnist_path, count, seed, kinds)   # [ReadPhoto]
+    right = reads_right(classifier, photos)                    # bool per photo
+    per_kind(photos, right)                                    # {kind: (right, total)}
+
+benchmarks/hard_photos.py prints the table for the shipped models.
+"""
+
+import functools
+import os
+from concurrent.futures import ProcessPoolExecutor
+from itertools import repeat
+from multiprocessing import get_context
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+from ..preprocess import ImageError, preprocess_bytes
+from ..reading import read_pages
+from .hard_photos import HARD_KINDS, render_index
+from .mnist_photos import DEFAULT_SEED
+
+PHOTOS_PER_TASK = 10
+
+
+class ReadPhoto(NamedTuple):
+    photo: bytes
+    label: str
+    kind: str
+    page: object  # preprocessing's Page without its photo, or None when no digit was found
+
+
+def read_hard_photos(mnist_path, count, seed=DEFAULT_SEED, kinds=HARD_KINDS, workers=None):
+    """Render and preprocess `count` hard photos in worker processes: [ReadPhoto], in order."""
+    indices = list(range(count))
+    tasks = [indices[start:start + PHOTOS_PER_TASK]
+             for start in range(0, count, PHOTOS_PER_TASK)]
+    # Spawned, not forked: the caller may already run a model's threads.
+    with ProcessPoolExecutor(workers or os.cpu_count(), mp_context=get_context("spawn"),
+                             initializer=cv2.setNumThreads, initargs=(1,)) as pool:
+        return [photo for chunk in pool.map(_render_and_preprocess, repeat(str(mnist_path)),
+                                            repeat(seed), repeat(tuple(kinds)), tasks)
+                for photo in chunk]
+
+
+@functools.lru_cache(maxsize=1)
+def _test_set(mnist_path):
+    with np.load(mnist_path, allow_pickle=False) as data:
+        return data["x_test"], data["y_test"]
+
+
+def _render_and_preprocess(mnist_path, seed, kinds, indices):
+    """Worker: the ReadPhotos of some indices of a set."""
+    images, labels = _test_set(mnist_path)
+    photos = []
+    for index in indices:
+        photo = render_index(images, labels, index, seed, kinds)
+        try:
+            page = preprocess_bytes(photo.photo)
+            page.photo.pixels = page.digit_mask = None  # only the digits travel back
+        except ImageError:
+            page = None
+        photos.append(ReadPhoto(*photo, page))
+    return photos
+
+
+def reads_right(classifier, photos):
+    """Whether each photo's whole label is read: bool array aligned with `photos`."""
+    readable = [index for index, photo in enumerate(photos) if photo.page is not None]
+    readings = read_pages([(index, photos[index].page) for index in readable], classifier)
+    right = np.zeros(len(photos), bool)
+    right[readable] = [reading.number == photos[index].label
+                       for index, reading in zip(readable, readings)]
+    return right
+
+
+def per_kind(photos, right):
+    """{kind: (photos read right, photos)} in HARD_KINDS order, for the kinds present."""
+    kinds = np.array([photo.kind for photo in photos])
+    return {kind: (int(right[kinds == kind].sum()), int((kinds == kind).sum()))
+            for kind in HARD_KINDS if (kinds == kind).any()}
+
+
+def unreadable_per_kind(photos):
+    """{kind: photos where no digit was found}."""
+    return {kind: sum(1 for photo in photos if photo.kind == kind and photo.page is None)
+            for kind in HARD_KINDS if any(photo.kind == kind for photo in photos)}
