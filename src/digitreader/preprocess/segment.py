@@ -35,8 +35,10 @@ class SegmentParams:
     line_min_extent: float = 0.4
     line_max_thinness: float = 0.03
     line_penalty: float = 0.1
-    # Pieces farther than this times the larger one's size apart belong to different marks.
+    # Pieces farther than this times the larger one's size apart belong to different marks,
+    # and so do pieces one of which is over near_max_size_ratio times the other's size.
     max_piece_gap: float = 0.35
+    near_max_size_ratio: float = 6.0
     # Neighbours on the line overlap over line_min_overlap of the lower one's height, are at
     # most number_max_gap digit heights apart, and the taller is at most
     # line_max_height_ratio times as tall (a table's edge beside a digit is no neighbour).
@@ -353,5 +355,8 @@ def _linked(first, second, params):
         and taller <= params.line_max_height_ratio * lower
     far_neighbours = level >= params.far_min_overlap and gap <= params.far_max_gap * taller \
         and taller <= params.far_max_height_ratio * lower
-    near = first.gap(second) <= params.max_piece_gap * max(first.longer_side, second.longer_side)
+    smaller, larger = sorted((first.longer_side, second.longer_side))
+    # A piece many times larger (a shadow's edge across the frame) is no part of a digit.
+    near = first.gap(second) <= params.max_piece_gap * larger \
+        and larger <= params.near_max_size_ratio * smaller
     return side_by_side or far_neighbours or near
