@@ -93,7 +93,8 @@ def preprocess(photo, params=Params()):
     MNIST 28x28: a Page. Raises NoDigitFound when nothing on it stands out from the paper.
     """
     ink, dark_ink = ink_strength(photo.gray, params.ink)
-    lattice = find_candidates(ink, ink_mask(ink, params.ink), params.segment)
+    enlarged = max(1.0, 1.0 / photo.scale)
+    lattice = find_candidates(ink, ink_mask(ink, enlarged, params.ink), params.segment)
     crops = [DigitCrop(digit_image(ink, candidate.region), candidate.region.box, candidate.region.mask)
              for candidate in lattice.candidates]
     return Page(photo, lattice, crops, dark_ink)

@@ -44,9 +44,15 @@ class InkParams:
     min_contrast: float = 0.12
     # The ink threshold never falls below this share of the strongest ink.
     min_threshold: float = 0.3
-    # Ruled lines are at least this share of the image long and at most this share thick.
+    # Ruled lines are at least this share of the image long and at most this share thick,
+    # or rule_min_thickness pixels (of the file, for a strip's baseline when it was enlarged,
+    # but at most rule_max_share_of_short_side of the strip's height).
     rule_min_length: float = 0.6
     rule_max_thickness: float = 0.006
+    rule_min_thickness: int = 3
+    rule_max_share_of_short_side: float = 0.05
+    # An image at least this many times as wide as tall is a strip (an amount field).
+    strip_aspect: float = 2.0
 
 
 def to_gray(rgb):
@@ -140,8 +146,9 @@ def ink_strength(gray, params=InkParams()):
     return np.maximum(ink, 0.0), dark_ink
 
 
-def ink_mask(ink, params=InkParams()):
-    """Binary mask of the ink worth looking at. ink: float32 (h, w) >= 0 from ink_strength.
+def ink_mask(ink, enlarged=1.0, params=InkParams()):
+    """Binary mask of the ink worth looking at. ink: float32 (h, w) >= 0 from ink_strength;
+    enlarged: working pixels per pixel of the file (see remove_ruled_lines).
 
     Returns uint8 (h, w) of 0/1, ruled lines left out. Raises NoDigitFound when nothing
     stands out from the paper.
@@ -158,18 +165,28 @@ def ink_mask(ink, params=InkParams()):
     otsu, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     # Otsu can fall into the noise when ink is a tiny share of the frame; keep it above that.
     threshold = max(otsu, params.min_threshold * 255)
-    return remove_ruled_lines((scaled > threshold).astype(np.uint8), params)
+    return remove_ruled_lines((scaled > threshold).astype(np.uint8), enlarged, params)
 
 
-def remove_ruled_lines(mask, params=InkParams()):
-    """Drop thin straight lines that run across most of the image: ruled or squared paper.
+def remove_ruled_lines(mask, enlarged=1.0, params=InkParams()):
+    """Drop thin straight lines that run across most of the image: ruled or squared paper,
+    a cheque's printed baseline.
 
-    mask: uint8 (h, w) of 0/1. A digit's strokes are never that long and thin.
+    mask: uint8 (h, w) of 0/1; enlarged: working pixels per pixel of the file (above 1 when
+    a small image was enlarged: a rule's thinness is the file's). A digit's strokes are
+    never that long and thin.
     """
     height, width = mask.shape
-    thickness = max(3, round(params.rule_max_thickness * max(height, width)))
+    thickness = max(params.rule_min_thickness, round(params.rule_max_thickness * max(height, width)))
+    # The baseline under an amount field (a strip, often scanned small and enlarged here) is
+    # thin in the file's pixels; a tight crop of one digit is never a strip, so its strokes
+    # ("1" down it, a "7"'s bar across it) are never taken for rules.
+    baseline = thickness
+    if width >= params.strip_aspect * height:
+        baseline = max(thickness, min(round(params.rule_min_thickness * enlarged),
+                                      round(params.rule_max_share_of_short_side * height)))
     lines = np.zeros_like(mask)
-    for along, across in (((round(params.rule_min_length * width), 1), (1, thickness)),
+    for along, across in (((round(params.rule_min_length * width), 1), (1, baseline)),
                           ((1, round(params.rule_min_length * height)), (thickness, 1))):
         # A run of `length` ink pixels needs a row (column) with that many: skip the costly
         # long-kernel opening when no row (column) has.
@@ -188,5 +205,6 @@ def remove_ruled_lines(mask, params=InkParams()):
     # would otherwise fall apart into pieces at every line.
     lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
     kept = mask & (1 - lines)
-    bridge = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * thickness + 1, 2 * thickness + 1))
+    reach = max(thickness, baseline)
+    bridge = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
     return kept | (cv2.morphologyEx(kept, cv2.MORPH_CLOSE, bridge) & lines)
