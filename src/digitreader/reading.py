@@ -177,24 +177,34 @@ def _preprocess_one(path, params, keep_photo):
         return path, ImageError(f"cannot read this image: internal error "
                                 f"({type(error).__name__}: {error}); please report it with the image")
     if not keep_photo:
-        page = dataclasses.replace(page, photo=Photo(None, page.photo.scale))
+        light = Photo(None, page.photo.scale)
+        page = dataclasses.replace(page, photo=light, alternative=page.alternative and
+                                   dataclasses.replace(page.alternative, photo=light))
     return path, page
 
 
 def read_pages(named_pages, classifier):
     """Read several pages with one model call: [(name, Page)] -> [Reading].
 
-    The model reads every candidate digit of every page in one batch; on each page, the
-    candidates that cut its line best, by their shapes and the model's confidence in them,
-    are its digits (Page.choose).
+    The model reads every candidate digit of every page (and of its alternative, when its
+    polarity is in doubt) in one batch; on each page, the candidates that cut its line best,
+    by their shapes and the model's confidence in them, are its digits (Page.choose), and of
+    two polarities the one read at the least cost.
     """
     named_pages = list(named_pages)
-    rows = classifier([crop.image for _, page in named_pages for crop in page.crops])
-    readings, start = [], 0
-    for name, page in named_pages:
-        probabilities = rows[start:start + len(page.crops)]
-        start += len(page.crops)
-        chosen = page.choose(-np.log(np.clip(probabilities.max(axis=1), MIN_PROBABILITY, 1.0)))
+    versions = [[page] + ([page.alternative] if page.alternative else []) for _, page in named_pages]
+    rows = iter(np.split(classifier([crop.image for pages in versions for page in pages
+                                     for crop in page.crops]),
+                         np.cumsum([len(page.crops) for pages in versions for page in pages])[:-1]))
+    readings = []
+    for (name, _), pages in zip(named_pages, versions):
+        options = []
+        for page in pages:
+            probabilities = next(rows)
+            costs = -np.log(np.clip(probabilities.max(axis=1), MIN_PROBABILITY, 1.0))
+            chosen, cost = page.choose(costs)
+            options.append((cost, page, chosen, probabilities))
+        _, page, chosen, probabilities = min(options, key=lambda option: option[0])
         digits = [DigitReading(page.crops[index].image, page.crops[index].box.scaled(page.photo.scale),
                                page.crops[index].box, probabilities[index]) for index in chosen]
         readings.append(Reading(name, page, digits, chosen))

@@ -24,7 +24,7 @@ import numpy as np
 
 from .box import Box
 from .decode import DecodeParams, ImageError, Photo, decode, read_file
-from .ink import InkParams, NoDigitFound, ink_mask, ink_strength
+from .ink import InkParams, NoDigitFound, ink_mask, ink_strength, polarity_votes, small_copy
 from .normalize import MNIST_SIZE, digit_image
 from .segment import Lattice, SegmentParams, best_path, find_candidates
 
@@ -60,25 +60,28 @@ class Page:
 
     photo: the decoded Photo; lattice: the line of writing's atoms and candidate digits
     (segment.Lattice); crops: a DigitCrop per candidate; dark_ink: whether the ink was
-    darker than the paper (and so was inverted).
+    taken to be darker than the paper (and so was inverted); alternative: the Page of the
+    other polarity when that is in doubt, else None.
     """
 
     photo: Photo
     lattice: Lattice
     crops: list
     dark_ink: bool
+    alternative: "Page" = None
 
     def choose(self, recognition_costs=None):
-        """The indices of the candidates that make the digits, left to right: by the
-        candidates' shapes, and the model's verdicts when given (segment.best_path)."""
+        """(indices of the candidates that make the digits, left to right; the path's cost):
+        by the candidates' shapes, and the model's verdicts when given (segment.best_path)."""
         index = {id(candidate): number for number, candidate in enumerate(self.lattice.candidates)}
-        return [index[id(candidate)] for candidate in best_path(self.lattice, recognition_costs)]
+        chosen, cost = best_path(self.lattice, recognition_costs)
+        return [index[id(candidate)] for candidate in chosen], cost
 
     @property
     def digits(self):
         """The DigitCrops of the digits as their shapes alone cut them (one for a single
         digit); reading.read_pages asks the model too."""
-        return [self.crops[index] for index in self.choose()]
+        return [self.crops[index] for index in self.choose()[0]]
 
     def mask_of(self, chosen):
         """bool (h, w) of the photo: the pixels taken for the chosen candidates' digits."""
@@ -91,8 +94,25 @@ class Page:
 def preprocess(photo, params=Params()):
     """Find the line of writing of a Photo and every candidate digit on it, each made an
     MNIST 28x28: a Page. Raises NoDigitFound when nothing on it stands out from the paper.
+
+    When the two votes on the ink's polarity disagree (a broad brush over most of the page),
+    the Page of the other polarity is its `alternative`, for the model to choose between.
     """
-    ink, dark_ink = ink_strength(photo.gray, params.ink)
+    gray = photo.gray
+    small = small_copy(gray, params.ink)
+    local, border = polarity_votes(gray, small, params.ink)
+    page = _page(photo, gray, small, local, params)
+    if border != local:
+        try:
+            page.alternative = _page(photo, gray, small, border, params)
+        except NoDigitFound:
+            pass
+    return page
+
+
+def _page(photo, gray, small, dark_ink, params):
+    """The Page of a photo, its ink taken to be dark (or light)."""
+    ink = ink_strength(gray, dark_ink, small, params.ink)
     enlarged = max(1.0, 1.0 / photo.scale)
     lattice = find_candidates(ink, ink_mask(ink, enlarged, params.ink), params.segment)
     crops = [DigitCrop(digit_image(ink, candidate.region), candidate.region.box, candidate.region.mask)

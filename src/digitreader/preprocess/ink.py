@@ -74,24 +74,29 @@ def small_copy(gray, params=InkParams()):
     return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
 
 
-def ink_is_dark(gray, small=None, params=InkParams()):
-    """Whether the ink is darker than the paper. gray: float32 (h, w) in [0, 1]; small: its
-    small_copy, if already made.
+def polarity_votes(gray, small=None, params=InkParams()):
+    """Two votes on whether the ink is darker than the paper: (local, border). gray: float32
+    (h, w) in [0, 1]; small: its small_copy, if already made.
 
-    Ink deviates from the paper around it far more than noise does, so the ink's side is
-    the one whose extreme deviations (a fixed count of pixels, so that a fine pen line in a
-    large frame still fills them) are larger. The paper around each pixel is a local median,
+    Ink deviates from the paper far more than noise does, so the ink's side is the one whose
+    extreme deviations (a fixed count of pixels, so that a fine pen line in a large frame
+    still fills them) are larger. Locally, the paper around each pixel is a local median,
     which follows shadows and lighting, so a bright patch of paper beside a shadow does not
-    pass for light ink.
+    pass for light ink. But where a broad brush covers most of the paper around its strokes,
+    the local median is ink; the border vote takes the paper to be what the image's border
+    shows (the page reaches past the writing). When they disagree, both are tried.
     """
     small = small_copy(gray, params) if small is None else small
     small = (np.clip(small, 0, 1) * 255).astype(np.uint8)
     paper = cv2.medianBlur(small, params.polarity_median_kernel).astype(np.float32) / 255
-    deviation = gray - cv2.resize(paper, gray.shape[::-1], interpolation=cv2.INTER_LINEAR)
-    tail = max(1, min(params.polarity_pixels, deviation.size // 2))
-    darkest = float(largest(-deviation, tail).mean())
-    lightest = float(largest(deviation, tail).mean())
-    return darkest >= lightest
+    border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])
+    votes = []
+    for level in (cv2.resize(paper, gray.shape[::-1], interpolation=cv2.INTER_LINEAR),
+                  float(np.median(border)) / 255):
+        deviation = gray - level
+        tail = max(1, min(params.polarity_pixels, deviation.size // 2))
+        votes.append(float(largest(-deviation, tail).mean()) >= float(largest(deviation, tail).mean()))
+    return tuple(votes)
 
 
 def largest(image, count, block=8):
@@ -129,13 +134,12 @@ def estimate_background(gray, dark_ink, small=None, params=InkParams()):
     return cv2.resize(smooth, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
-def ink_strength(gray, params=InkParams()):
-    """How much each pixel differs from the paper, in the ink's direction.
+def ink_strength(gray, dark_ink, small=None, params=InkParams()):
+    """How much each pixel differs from the paper, in the ink's direction: float32 (h, w) >= 0.
 
-    gray: float32 (h, w) in [0, 1]. Returns (ink float32 (h, w) >= 0, dark_ink bool).
+    gray: float32 (h, w) in [0, 1]; dark_ink: whether the ink is darker than the paper
+    (polarity_votes); small: gray's small_copy, if already made.
     """
-    small = small_copy(gray, params)
-    dark_ink = ink_is_dark(gray, small, params)
     paper = estimate_background(gray, dark_ink, small, params)
     if dark_ink:
         # Ink absorbs a share of the light that falls on it: relative to the paper's
@@ -143,7 +147,7 @@ def ink_strength(gray, params=InkParams()):
         ink = (paper - gray) / np.maximum(paper, params.min_paper_level)
     else:
         ink = gray - paper
-    return np.maximum(ink, 0.0), dark_ink
+    return np.maximum(ink, 0.0)
 
 
 def ink_mask(ink, enlarged=1.0, params=InkParams()):

@@ -77,6 +77,10 @@ class SegmentParams:
     short_cost: float = 5.0
     digit_cost: float = 0.0
     skip_cost: float = 3.0
+    # Joining pieces that share no column costs join_cost, and gap_cost per line height of
+    # blank between them.
+    join_cost: float = 0.5
+    gap_cost: float = 5.0
     # Neighbouring digits cost overlap_cost times the share of the narrower's columns they share.
     overlap_cost: float = 1.0
 
@@ -144,7 +148,9 @@ class Atom(NamedTuple):
 
 class Candidate(NamedTuple):
     """One way to cut one digit out of the line: atoms [first, last) joined into a Region.
-    Its shape, in line heights: width, height; cut: strokes cut through at its edges."""
+    Its shape, in line heights: width, height; cut: strokes cut through at its edges;
+    joins: how many pieces side by side (not over the same columns) it joins; gaps: the
+    blank columns between them."""
 
     first: int
     last: int
@@ -152,6 +158,8 @@ class Candidate(NamedTuple):
     width: float
     height: float
     cut: float
+    joins: int
+    gaps: float
 
 
 class Lattice(NamedTuple):
@@ -167,10 +175,12 @@ class Lattice(NamedTuple):
 
 def shape_cost(candidate, params):
     """What a candidate's shape says against it being one digit (0 for a plausible one):
-    strokes cut through at its edges, a width beyond a digit's, a height below one's."""
+    strokes cut through at its edges, a width beyond a digit's, a height below one's, and
+    pieces side by side joined into one (two digits written apart are more likely)."""
     return (params.cut_cost * candidate.cut
             + params.wide_cost * max(0.0, candidate.width - params.usual_digit_aspect)
-            + params.short_cost * max(0.0, params.usual_digit_height - candidate.height))
+            + params.short_cost * max(0.0, params.usual_digit_height - candidate.height)
+            + params.join_cost * candidate.joins + params.gap_cost * candidate.gaps)
 
 
 def find_candidates(ink, mask, params=SegmentParams()):
@@ -199,18 +209,21 @@ def find_candidates(ink, mask, params=SegmentParams()):
                 found = region(ink, box, _atoms_mask(labels, box, run))
                 # A cut at its right edge is the next atom's left edge, if in the same piece.
                 right_cut = atoms[last].cut if last < len(atoms) and atoms[last].labels == run[-1].labels else 0.0
+                joins, gaps = _side_by_side(run)
                 candidates.append(Candidate(first, last, found, box.width / line_height,
-                                            box.height / line_height, run[0].cut + right_cut))
+                                            box.height / line_height, run[0].cut + right_cut,
+                                            joins, gaps / line_height))
     sizes = [atom.box.longer_side / line_height for atom in atoms]
     return Lattice(atoms, sizes, candidates, params)
 
 
 def best_path(lattice, recognition_costs=None):
-    """The candidates that cut the line into digits at the least total cost, left to right.
+    """(The candidates that cut the line into digits at the least total cost, left to right;
+    that cost).
 
     recognition_costs: per candidate, what the model says against it (-log of its most
     likely digit's probability); without them, the shapes alone decide. Every atom is in
-    one chosen candidate or left out (at its skip cost). Neighbouring digits that overlap
+    one chosen candidate or left out (at its skip cost), and at least one is chosen. Neighbouring digits that overlap
     in x cost more: digits of a number stand side by side, strokes of one digit overlap.
     """
     params, candidates = lattice.params, lattice.candidates
@@ -234,19 +247,18 @@ def best_path(lattice, recognition_costs=None):
                 best[index], previous[index] = cost, before
     count = len(lattice.atoms)
     ends = {index: best[index] + skipped[count] - skipped[candidates[index].last] for index in best}
-    if not ends or min(ends.values()) >= skipped[count]:
-        return []
-    chosen, index = [], min(ends, key=ends.get)
+    chosen, index = [], min(ends, key=ends.get)  # at least one digit: a line is writing
+    total = float(ends[index])
     while index is not None:
         chosen.append(candidates[index])
         index = previous[index]
-    return chosen[::-1]
+    return chosen[::-1], total
 
 
 def find_digits(ink, mask, params=SegmentParams()):
     """The digits of the line of writing as its shapes alone cut them, left to right: a list
     of Region (reading.read_pages lets the model choose among the candidates instead)."""
-    return [candidate.region for candidate in best_path(find_candidates(ink, mask, params))]
+    return [candidate.region for candidate in best_path(find_candidates(ink, mask, params))[0]]
 
 
 def _stacked(line, boxes, params):
@@ -300,6 +312,20 @@ def _atoms_mask(labels, box, atoms):
         mask[atom.box.y - box.y:atom.box.bottom - box.y, atom.start - box.x:atom.end - box.x] |= \
             np.isin(labels[rows, columns], list(atom.labels))
     return mask
+
+
+def _side_by_side(atoms):
+    """(How many times a run of atoms joins pieces that share no column, the blank columns
+    between them): slices of one piece are one piece."""
+    joins, gaps = 0, 0
+    spans = sorted((atom.start, atom.end, atom.labels) for atom in atoms)
+    reach, labels = spans[0][1], spans[0][2]
+    for start, end, own in spans[1:]:
+        if start >= reach and own != labels:
+            joins += 1
+            gaps += start - reach
+        reach, labels = max(reach, end), own
+    return joins, gaps
 
 
 def _could_be_one_digit(atoms, line_height, params):
