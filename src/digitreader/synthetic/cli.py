@@ -4,11 +4,13 @@
     python -m digitreader.synthetic numbers OUTDIR [--count N] [--seed S] [--data PATH]
     python -m digitreader.synthetic hard OUTDIR [--count N] [--seed S] [--kinds K,...]
                                      [--data PATH]
+    python -m digitreader.synthetic nondigits OUTDIR [--count N] [--seed S]
     python -m digitreader.synthetic samples [OUTDIR]
 
 `digits`, `numbers` and `hard` draw MNIST test images, so they refuse to write into a git working
-tree (this repository or any other): MNIST images must never be committed. `samples` draws no
-MNIST; samples/make_samples.py runs it to write the repository's samples/ folder.
+tree (this repository or any other): MNIST images must never be committed. `nondigits` (photos
+of letters, symbols, scribbles, smileys, shapes and stains: no digit in them) and `samples` draw
+no MNIST; samples/make_samples.py runs `samples` to write the repository's samples/ folder.
 """
 
 import argparse
@@ -18,6 +20,7 @@ from pathlib import Path
 from ..data import MNIST_ENV, DataError, load_mnist
 from .hard_photos import HARD_KINDS, iter_hard
 from .mnist_photos import DEFAULT_SEED, generate
+from .nondigits import KINDS as NONDIGIT_KINDS, generate_nondigit_photos
 from .numbers import iter_numbers
 from .sample_photos import render_samples
 
@@ -32,7 +35,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m digitreader.synthetic",
         description="Write synthetic photos of handwriting: MNIST test digits or numbers "
-        "rendered as phone photos (outside the repository), or the repository's sample photos.")
+        "rendered as phone photos (outside the repository), marks that are not digits, or the "
+        "repository's sample photos.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     digits = commands.add_parser(
         "digits", help="single MNIST test digits as photos, for evaluate.py",
@@ -51,6 +55,11 @@ def parse_args(argv=None):
     _mnist_arguments(hard, "photos (default 100)")
     hard.add_argument("--kinds", type=_kinds, default=HARD_KINDS, metavar="K,...",
                       help="comma-separated kinds to draw, in turn (default all)")
+    nondigits = commands.add_parser(
+        "nondigits", help="photos of marks that are not digits (no MNIST)",
+        description="Write photos of one non-digit mark each (" + ", ".join(NONDIGIT_KINDS)
+        + "), the kinds in turn, named x_<index>_<kind>.jpg (or .png): the x says no digit.")
+    _output_count_seed(nondigits, "folder to write into", "photos (default 100)")
     samples = commands.add_parser(
         "samples", help="the sample photos drawn from hand-designed pen paths (no MNIST)",
         description="Render the sample photos (hand-designed pen paths, not MNIST); the same "
@@ -68,12 +77,16 @@ def _kinds(text):
     return kinds
 
 
-def _mnist_arguments(parser, count_help):
-    parser.add_argument("output", type=Path, metavar="OUTDIR",
-                        help="folder to write into; must not be in a git working tree")
+def _output_count_seed(parser, output_help, count_help):
+    parser.add_argument("output", type=Path, metavar="OUTDIR", help=output_help)
     parser.add_argument("--count", type=int, default=DEFAULT_COUNT, metavar="N", help=count_help)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
                         help=f"same seed, same photos (default {DEFAULT_SEED})")
+
+
+def _mnist_arguments(parser, count_help):
+    _output_count_seed(parser, "folder to write into; must not be in a git working tree",
+                       count_help)
     parser.add_argument("--data", type=Path, metavar="PATH",
                         help=f"MNIST .npz (default ${MNIST_ENV}, else Keras downloads MNIST)")
 
@@ -83,6 +96,9 @@ def main(argv=None):
     try:
         if args.command == "samples":
             write_samples(args.output)
+        elif args.command == "nondigits":
+            write_nondigits(args.output, args.count, args.seed)
+            print(f"wrote {args.count} photos to {args.output}")
         else:
             output, images, labels = _prepare_mnist_output(args)
             if args.command == "digits":
@@ -139,6 +155,21 @@ def _write_named(output, count, photos):
     for index, (photo, label, variant) in enumerate(photos):
         suffix = ".png" if photo.startswith(b"\x89PNG") else ".jpg"
         (output / f"{label}_{index:0{width}d}_{variant}{suffix}").write_bytes(photo)
+
+
+def write_nondigits(output, count, seed):
+    """Write `count` photos of non-digits as x_<index>_<kind>.jpg (or .png). They hold no
+    MNIST, so any folder will do (one that is a file, or cannot be made, is refused)."""
+    if count < 1:
+        raise CommandError("--count must be at least 1")
+    if output.exists() and not output.is_dir():
+        raise CommandError(f"{output} is a file, not a folder")
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CommandError(f"cannot write into {output}: {error.strerror or error}") from None
+    _write_named(output, count, ((photo, "x", kind)
+                                 for photo, kind in generate_nondigit_photos(count, seed)))
 
 
 def write_numbers(output, images, labels, count, seed):

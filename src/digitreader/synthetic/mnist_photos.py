@@ -48,11 +48,17 @@ def render_photo(digit, rng, variant):
     """
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
-    width, height = _frame_size(rng)
+    width, height = frame_size(rng)
     digit_height = min(width, height) * _log_uniform(rng, *DIGIT_HEIGHT_SHARE)
-    coverage = pen_coverage(digit, digit_height, variant, rng)
-    placed = place_in_frame(coverage, (width, height), rng)
-    light = light_field((width, height), rng)
+    return photograph(pen_coverage(digit, digit_height, variant, rng), (width, height), variant,
+                      rng)
+
+
+def photograph(coverage, frame, variant, rng):
+    """A pen's coverage (float32 (h, w) in [0, 1]) photographed in a frame (w, h) with the ink
+    or chalk of `variant` (one of VARIANTS): encoded JPEG (or, for a few, PNG) bytes."""
+    placed = place_in_frame(coverage, frame, rng)
+    light = light_field(frame, rng)
     if variant == "light_on_dark":
         channels = chalk_on_board(placed, light, rng)
     else:
@@ -104,7 +110,8 @@ def _log_uniform(rng, low, high):
     return float(np.exp(rng.uniform(np.log(low), np.log(high))))
 
 
-def _frame_size(rng):
+def frame_size(rng):
+    """A phone photo's (width, height): FRAME_LONG_SIDE long, landscape or portrait."""
     long_side = rng.uniform(*FRAME_LONG_SIDE)
     short_side = long_side / FRAME_ASPECTS[rng.integers(len(FRAME_ASPECTS))]
     sides = (round(long_side), round(short_side))
