@@ -78,7 +78,8 @@ def test_folder_text_report(photo_folder, tmp_path):
     assert "accuracy: 87.50% (7 of 8 images)" in out
     assert "77.78% (7 of 9) if the unreadable file counts as misread" in out
     assert "    2        1     0.00%" in out, "per-digit table: digit, written, accuracy"
-    assert "confusion matrix (rows: digit written, columns: digit read)" in out
+    assert "confusion matrix (rows: digit written, columns: digit read, ? not a digit)" in out
+    assert "misread: 1; rejected as not a digit: 0 (of the 1 images not read right)" in out
     assert "digits:" not in out, "a set of single digits read as single digits needs no digit count"
     assert f"unreadable files (1):\n  {folder / '4' / 'broken.jpg'}: " in out
     assert "note: skipped 2 files with no label" in result.stderr and "notes.txt" in result.stderr
@@ -94,8 +95,8 @@ def test_several_models_are_compared_with_their_own_figures(photo_folder, tmp_pa
                      "--output-dir", figures)
     assert result.returncode == 0, result.stderr
     comparison = result.stdout.split("comparison\n", 1)[1].splitlines()
-    assert comparison[0].split() == ["model", "accuracy", "misread"]
-    assert [line.split()[1:] for line in comparison[1:]] == [["87.50%", "1"], ["87.50%", "1"]]
+    assert comparison[0].split() == ["model", "accuracy", "misread", "rejected"]
+    assert [line.split()[1:] for line in comparison[1:]] == [["87.50%", "1", "0"], ["87.50%", "1", "0"]]
     assert sorted(path.name for path in figures.iterdir()) == [
         "mnist_mlp_confusion_matrix.png", "mnist_mlp_misread.png",
         "other_confusion_matrix.png", "other_misread.png"]
@@ -107,7 +108,7 @@ def test_mnist_test_set_with_a_limit(mnist_file, tmp_path):
     assert result.returncode == 0, result.stderr
     (model,) = json.loads(result.stdout)["models"]
     assert model["images"] == 500
-    assert sum(map(sum, model["confusion_matrix"])) == 500
+    assert sum(map(sum, model["confusion_matrix"])) + sum(model["rejected_per_digit"]) == 500
     assert sum(entry["written"] for entry in model["per_digit"]) == 500
     assert all(entry["written"] > 20 for entry in model["per_digit"]), "spread over the whole set"
     assert model["accuracy"] >= 0.97

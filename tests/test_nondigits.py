@@ -14,7 +14,7 @@ from conftest import ROOT
 from digitreader.classify import load_classifier
 from digitreader.preprocess import ImageError, preprocess_bytes
 from digitreader.preprocess.normalize import MNIST_BOX, MNIST_CENTRE, centre_of_mass
-from digitreader.reading import LOW_CONFIDENCE, read_pages
+from digitreader.reading import MIN_CONFIDENCE, read_pages
 from digitreader.synthetic import cli, nondigits
 from digitreader.synthetic.mnist_pens import pen_coverage
 from digitreader.synthetic.mnist_photos import FRAME_ASPECTS, FRAME_LONG_SIDE
@@ -282,14 +282,14 @@ def test_how_the_shipped_model_reads_non_digits_today(images, photos):
     photo_kinds = np.array([kind for _, kind in photos])
     confident = np.array([sure.get(index, False) for index in range(len(photos))])
     print(f"\n{MODEL.name} on non-digits (seed {SEED}):")
-    print(f"  {'kind':<10} {'28x28 mean max p':>17} {'p >= ' + str(LOW_CONFIDENCE):>9}"
+    print(f"  {'kind':<10} {'28x28 mean max p':>17} {'p >= ' + str(MIN_CONFIDENCE):>9}"
           f" {'photos read sure':>17}")
     for kind in ALL_KINDS:
         chosen = best[kinds == kind]
         cell = f"{confident[photo_kinds == kind].sum()}/{(photo_kinds == kind).sum()}" \
             if kind in KINDS else "-"
-        print(f"  {kind:<10} {chosen.mean():>17.3f} {(chosen >= LOW_CONFIDENCE).mean():>9.0%}"
+        print(f"  {kind:<10} {chosen.mean():>17.3f} {(chosen >= MIN_CONFIDENCE).mean():>9.0%}"
               f" {cell:>17}")
-    print(f"  photos read with every digit at confidence >= {LOW_CONFIDENCE}: "
+    print(f"  photos read with every digit at confidence >= {MIN_CONFIDENCE}: "
           f"{confident.mean():.0%} of {len(photos)} ({unreadable} with no digit found)")
     assert len(best) == len(stack) and np.all((best > 0) & (best <= 1))

@@ -22,7 +22,7 @@ import pytest
 from conftest import ROOT, SAMPLES, run_cli, sample_images
 from digitreader.model import DEFAULT_MODEL_PATH
 from digitreader.preprocess import preprocess_bytes
-from digitreader.reading import LOW_CONFIDENCE, DigitReading, Reading
+from digitreader.reading import MIN_CONFIDENCE, DigitReading, Reading
 from digitreader.web import (INTERNAL_ERROR, MAX_CONNECTIONS, MAX_UPLOAD_BYTES, STATIC_FOLDER,
                              RequestHandler, create_app, make_local_server)
 
@@ -218,18 +218,19 @@ def reading_of(*rows):
 
 def test_low_confidence_says_not_sure():
     probabilities = np.full(10, 0.05)
-    probabilities[4] = LOW_CONFIDENCE - 0.1
+    probabilities[4] = MIN_CONFIDENCE - 0.1
     probabilities[9] = 1 - probabilities.sum() + 0.05
     answer = reading_of(probabilities).record()
-    assert answer["sure"] is False and answer["digit"] == 4
-    assert answer["message"].startswith("not sure")
+    assert answer["sure"] is False and answer["digit"] is None and answer["guess"] == 4
+    assert answer["message"].startswith("not a digit (looks most like 4,")
+    assert answer["number"] == "?" and answer["reason"].startswith("not a digit")
     sure = probabilities.copy()
-    sure[4], sure[9] = LOW_CONFIDENCE, 1 - LOW_CONFIDENCE - 0.4
+    sure[4], sure[9] = MIN_CONFIDENCE, 1 - MIN_CONFIDENCE - 0.4
     assert reading_of(sure).record()["sure"] is True
     number = reading_of(sure, probabilities).record()
-    assert (number["number"], number["sure"], number["digit"]) == ("44", False, None)
+    assert (number["number"], number["sure"], number["digit"]) == ("4?", False, None)
     assert [digit["sure"] for digit in number["digits"]] == [True, False]
-    assert number["message"].startswith("not sure of digit 2 (4 at only")
+    assert number["message"].startswith("4?: mark 2 is not a digit (looks most like 4,")
 
 
 def bad_requests():

@@ -22,11 +22,12 @@ import numpy as np
 
 from .preprocess import ImageError
 from .preprocess.decode import DecodeParams, read_file
-from .reading import DigitReading, Reading, preprocess_files, read_pages
+from .reading import NOT_A_DIGIT, DigitReading, Reading, preprocess_files, read_pages
 
 DIGITS = 10
-# Columns of the confusion matrix: the ten digits, then "missing" (a written digit not read).
-MISSING = DIGITS
+# Columns of the confusion matrix: the ten digits, then "rejected" (a written digit read as
+# not a digit), then "missing" (a written digit not read at all).
+REJECTED, MISSING = DIGITS, DIGITS + 1
 # A camera's file name is a date and time (20240105_0932.jpg), not the number written.
 CAMERA_NAME = re.compile(r"(19|20)\d{6}[_-]\d{4}")
 LEADING_DIGITS = re.compile(r"[0-9]+")
@@ -136,7 +137,8 @@ def mnist_samples(images, labels, limit=None):
 
 def align(label, read):
     """Align the written digits with those read, with the fewest substitutions, missing and
-    extra digits (Levenshtein). Returns (pairs [(true, read)], missing [true], extra [read])."""
+    extra digits (Levenshtein). Returns (pairs [(true, read)], missing [true], extra [read]);
+    a mark read as not a digit (NOT_A_DIGIT) is None."""
     rows, columns = len(label) + 1, len(read) + 1
     cost = np.zeros((rows, columns), int)
     cost[:, 0], cost[0, :] = range(rows), range(columns)
@@ -148,15 +150,19 @@ def align(label, read):
     i, j = len(label), len(read)
     while i or j:
         if i and j and cost[i, j] == cost[i - 1, j - 1] + (label[i - 1] != read[j - 1]):
-            pairs.append((int(label[i - 1]), int(read[j - 1])))
+            pairs.append((int(label[i - 1]), _digit(read[j - 1])))
             i, j = i - 1, j - 1
         elif i and cost[i, j] == cost[i - 1, j] + 1:
             missing.append(int(label[i - 1]))
             i -= 1
         else:
-            extra.append(int(read[j - 1]))
+            extra.append(_digit(read[j - 1]))
             j -= 1
     return pairs[::-1], missing[::-1], extra[::-1]
+
+
+def _digit(shown):
+    return None if shown == NOT_A_DIGIT else int(shown)
 
 
 def score(label, reading):
@@ -181,23 +187,29 @@ class Result:
         self.missing = sum(len(item.missing) for item in self.scores)
         self.extra = sum(len(item.extra) for item in self.scores)
         self.has_numbers = any(len(sample.label) > 1 for sample in samples)
+        # Read wrong, but said to be in doubt: a mark read as not a digit, none misread.
+        self.rejected = sum(not item.right and not item.reading.sure
+                            and all(read is None or read == true for true, read in item.pairs)
+                            for item in self.scores)
 
     def confusion_matrix(self):
-        """int (10, 11): rows the written digit; columns the digit read, then "missing"."""
-        matrix = np.zeros((DIGITS, DIGITS + 1), int)
+        """int (10, 12): rows the written digit; columns the digit read, then "rejected"
+        (read as not a digit), then "missing"."""
+        matrix = np.zeros((DIGITS, DIGITS + 2), int)
         for item in self.scores:
             for true, read in item.pairs:
-                matrix[true, read] += 1
+                matrix[true, REJECTED if read is None else read] += 1
             for true in item.missing:
                 matrix[true, MISSING] += 1
         return matrix
 
     def extra_digits(self):
-        """int (10,): how often each digit was read where none was written."""
-        counts = np.zeros(DIGITS, int)
+        """int (11,): how often each digit (then a mark that is not one) was read where none
+        was written."""
+        counts = np.zeros(DIGITS + 1, int)
         for item in self.scores:
             for read in item.extra:
-                counts[read] += 1
+                counts[REJECTED if read is None else read] += 1
         return counts
 
     def misread(self):
@@ -243,6 +255,9 @@ def report_text(result):
             f"the {len(result.unreadable)} unreadable files count"
         lines.append(f"          {result.accuracy_with_unreadable:.2%} ({result.correct} of "
                      f"{total}) if {which} as misread")
+    wrong = images - result.correct
+    lines.append(f"misread: {wrong - result.rejected}; rejected as not a digit: {result.rejected}"
+                 f" (of the {wrong} images not read right)")
     if result.has_numbers or result.missing or result.extra:
         lines.append(f"digits: {result.digits_right / result.written_digits:.2%} of "
                      f"{result.written_digits} written digits read right; "
@@ -255,10 +270,11 @@ def report_text(result):
         lines.append(f"{digit:>5}  {count:>7}  {accuracy}")
     width = max(4, len(str(matrix.max())) + 1)
     extra = result.extra_digits()
-    lines += ["", "confusion matrix (rows: digit written, columns: digit read)",
-              "true " + "".join(f"{digit:>{width}}" for digit in range(DIGITS)) + "  missing"]
+    lines += ["", "confusion matrix (rows: digit written, columns: digit read, ? not a digit)",
+              "true " + "".join(f"{digit:>{width}}" for digit in range(DIGITS))
+              + f"{NOT_A_DIGIT:>{width}}  missing"]
     for digit in range(DIGITS):
-        lines.append(f"{digit:>4} " + "".join(f"{count:>{width}}" for count in matrix[digit, :DIGITS])
+        lines.append(f"{digit:>4} " + "".join(f"{count:>{width}}" for count in matrix[digit, :MISSING])
                      + f"  {matrix[digit, MISSING]:>7}")
     if extra.any():
         lines.append("extra" + "".join(f"{count:>{width}}" for count in extra))
@@ -267,9 +283,10 @@ def report_text(result):
 
 def comparison_text(results):
     width = max(len(str(result.model_path)) for result in results)
-    lines = ["comparison", f"{'model':<{width}}  accuracy  misread"]
+    lines = ["comparison", f"{'model':<{width}}  accuracy  misread  rejected"]
     lines += [f"{str(result.model_path):<{width}}  {result.accuracy:8.2%}  "
-              f"{len(result.samples) - result.correct:>7}" for result in results]
+              f"{len(result.samples) - result.correct - result.rejected:>7}  {result.rejected:>8}"
+              for result in results]
     return "\n".join(lines)
 
 
@@ -282,12 +299,14 @@ def json_record(result, figures):
         "correct": result.correct,
         "accuracy": round(result.accuracy, DECIMALS),
         "accuracy_with_unreadable": round(result.accuracy_with_unreadable, DECIMALS),
+        "rejected": result.rejected,
         "digits": {"written": result.written_digits, "right": result.digits_right,
                    "missing": result.missing, "extra": result.extra},
         "per_digit": [{"digit": digit, "written": int(matrix[digit].sum()),
                        "accuracy": round(matrix[digit, digit] / matrix[digit].sum(), DECIMALS)
                        if matrix[digit].sum() else None} for digit in range(DIGITS)],
         "confusion_matrix": matrix[:, :DIGITS].tolist(),
+        "rejected_per_digit": matrix[:, REJECTED].tolist(),
         "missing_per_digit": matrix[:, MISSING].tolist(),
         "extra_per_digit": result.extra_digits().tolist(),
         "misread": [{"image": result.samples[index].name, "true": result.samples[index].label,

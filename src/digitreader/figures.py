@@ -61,13 +61,15 @@ def reading_figure(figure, reading, steps=False):
                              gridspec_kw={"width_ratios": [1] * count + [2.5]})[0]
     for number, (axes, digit) in enumerate(zip(panels, digits), start=1):
         axes.imshow(digit.image, cmap="gray", vmin=0, vmax=1)
-        axes.set_title(f"{number}: {digit.digit} ({digit.confidence:.0%})", fontsize=10)
+        axes.set_title(f"{number}: {digit.shown} ({digit.guess}: {digit.confidence:.0%})"
+                       if not digit.sure else f"{number}: {digit.digit} ({digit.confidence:.0%})",
+                       fontsize=10)
         axes.set_xticks([])
         axes.set_yticks([])
     least = min(range(count), key=lambda index: digits[index].confidence)
     probabilities = digits[least].probabilities
     colours = ["tab:blue"] * len(probabilities)
-    colours[digits[least].digit] = "tab:orange"
+    colours[digits[least].guess] = "tab:orange"
     bars = panels[-1]
     bars.bar(range(len(probabilities)), probabilities, color=colours)
     bars.set_xticks(range(len(probabilities)))
@@ -81,15 +83,16 @@ def reading_figure(figure, reading, steps=False):
 def confusion_matrix_figure(matrix, extra, title):
     """The confusion matrix with its counts; digits read right shaded blue, confusions red.
 
-    matrix: int (10, 11), rows the digit written, columns the digit read and then "missing";
-    extra: int (10,), digits read where none was written (a row of its own, shown when any).
+    matrix: int (10, 12), rows the digit written, columns the digit read, then "not a digit"
+    and "missing"; extra: int (11,), digits (and marks that are not digits) read where none
+    was written (a row of its own, shown when any).
     Shades are shares of the written digit's count; the reds are scaled to the largest
     confusion, so that the few misreads stand out next to the thousands read right.
     """
     matrix = np.asarray(matrix)
     if np.any(extra):
         matrix = np.vstack([matrix, np.append(extra, 0)])
-    shares = matrix / np.maximum(matrix[:, :-1].sum(axis=1, keepdims=True) + matrix[:, -1:], 1)
+    shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     on_diagonal = np.eye(*matrix.shape, dtype=bool)
     confusions = np.where(on_diagonal, 0.0, shares)
     figure = Figure(figsize=(6.8, 6.2), layout="constrained")
@@ -102,7 +105,7 @@ def confusion_matrix_figure(matrix, extra, title):
             dark = on_diagonal[row, column] and shares[row, column] > 0.5
             axes.text(column, row, str(count), ha="center", va="center", fontsize=8,
                       color="white" if dark else "black")
-    axes.set_xticks(range(matrix.shape[1]), [*map(str, range(10)), "missing"])
+    axes.set_xticks(range(matrix.shape[1]), [*map(str, range(10)), "not a\ndigit", "missing"])
     axes.set_yticks(range(matrix.shape[0]), [*map(str, range(10)), "extra"][:matrix.shape[0]])
     axes.set_xlabel("digit read")
     axes.set_ylabel("digit written")

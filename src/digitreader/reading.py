@@ -20,9 +20,10 @@ import numpy as np
 from .preprocess import ImageError, Params, Photo, preprocess_file
 
 # Below this probability for its digit a reading is "not sure".
-LOW_CONFIDENCE = 0.6
+MIN_CONFIDENCE = 0.6
 RUNNERS_UP = 2  # the line for one digit names this many next most likely digits
 DECIMALS = 6  # probabilities in records are rounded to this many decimals
+NOT_A_DIGIT = "?"  # stands for a mark that is not a digit in a number
 # Below this many files per core, starting worker processes (a quarter of a second) costs
 # more than it saves.
 FILES_PER_WORKER = 8
@@ -32,10 +33,12 @@ MIN_PROBABILITY = 1e-6
 
 @dataclass
 class DigitReading:
-    """One digit read: its 28x28, its boxes and the model's ten probabilities.
+    """One mark read: its 28x28, its boxes and the model's ten probabilities.
 
     image: float32 (28, 28) in [0, 1]; box: (x, y, width, height) in the file's pixels;
     photo_box: the same in the working photo's pixels (Page.photo); probabilities: (10,).
+    It is a digit when the model gives its most likely digit (guess) at least MIN_CONFIDENCE;
+    else it is not a digit (a letter, a scribble, a smudge), and digit is None.
     """
 
     image: np.ndarray
@@ -44,16 +47,30 @@ class DigitReading:
     probabilities: np.ndarray
 
     @property
-    def digit(self):
+    def guess(self):
         return int(np.argmax(self.probabilities))
 
     @property
     def confidence(self):
-        return float(self.probabilities[self.digit])
+        return float(self.probabilities[self.guess])
+
+    @property
+    def digit(self):
+        return self.guess if self.confidence >= MIN_CONFIDENCE else None
 
     @property
     def sure(self):
-        return self.confidence >= LOW_CONFIDENCE
+        return self.digit is not None
+
+    @property
+    def shown(self):
+        """The digit, or NOT_A_DIGIT."""
+        return NOT_A_DIGIT if self.digit is None else str(self.digit)
+
+    @property
+    def looks_like(self):
+        """For a mark that is not a digit: "looks most like 4, 31%"."""
+        return f"looks most like {self.guess}, {self.confidence:.0%}"
 
     def ranked(self, count):
         """The `count` most likely (digit, probability) pairs, most likely first."""
@@ -64,7 +81,7 @@ class DigitReading:
 @dataclass
 class Reading:
     """What was read in one image: name (its file name or path), page (preprocessing's
-    Page, for figures), its digits, left to right, and the indices of the page's candidates
+    Page, for figures), its marks, left to right, and the indices of the page's candidates
     they are (chosen)."""
 
     name: str
@@ -74,59 +91,71 @@ class Reading:
 
     @property
     def number(self):
-        """The digits read, as a string (leading zeros kept)."""
-        return "".join(str(digit.digit) for digit in self.digits)
+        """The digits read, as a string (leading zeros kept; NOT_A_DIGIT for a mark that is
+        not a digit)."""
+        return "".join(digit.shown for digit in self.digits)
 
     @property
     def sure(self):
+        """Whether every mark is a digit."""
         return all(digit.sure for digit in self.digits)
 
     def line(self):
         """One line for a terminal: `name: 7 (97.3%)   next: 1 (1.8%), 9 (0.4%)` for one
-        digit, `name: 2026  (2: 99%, 0: 98%, 2: 97%, 6: 95%)` for a number."""
+        digit, `name: not a digit (looks most like 4, 31%)`, or for a number
+        `name: 2026  (2: 99%, 0: 98%, 2: 97%, 6: 95%)`, a `?` where a mark is not a digit."""
         if len(self.digits) == 1:
-            (best, share), *others = self.digits[0].ranked(1 + RUNNERS_UP)
+            (digit,) = self.digits
+            if not digit.sure:
+                return f"{self.name}: not a digit ({digit.looks_like})"
+            (best, share), *others = digit.ranked(1 + RUNNERS_UP)
             runners_up = ", ".join(f"{other} ({p:.1%})" for other, p in others)
             return f"{self.name}: {best} ({share:.1%})   next: {runners_up}"
-        shares = ", ".join(f"{digit.digit}: {digit.confidence:.0%}" for digit in self.digits)
+        shares = ", ".join(f"{digit.digit}: {digit.confidence:.0%}" if digit.sure else
+                           f"{NOT_A_DIGIT}: not a digit ({digit.looks_like})" for digit in self.digits)
         return f"{self.name}: {self.number}  ({shares})"
 
     def message(self):
-        """A short sentence for the drawing pad: the answer, or which digits are unsure."""
+        """A short sentence for the drawing pad: the answer, or which marks are not digits."""
         if len(self.digits) == 1:
             (digit,) = self.digits
             if digit.sure:
                 return f"{digit.digit} ({digit.confidence:.1%})"
-            return f"not sure: best guess {digit.digit} at only {digit.confidence:.0%}"
-        unsure = [f"digit {place} ({digit.digit} at only {digit.confidence:.0%})"
+            return f"not a digit ({digit.looks_like})"
+        unsure = [f"mark {place} is not a digit ({digit.looks_like})"
                   for place, digit in enumerate(self.digits, start=1) if not digit.sure]
         if unsure:
-            return f"not sure of {', '.join(unsure)}: best guess {self.number}"
+            return f"{self.number}: {'; '.join(unsure)}"
         least = min(digit.confidence for digit in self.digits)
         return f"{self.number} (each digit at least {least:.1%})"
 
     def record(self, images=False):
         """The JSON object of main.py --json, the drawing pad's API and evaluate.py.
 
-        file, number, sure, message, and digits: per digit, left to right, its box
-        ([x, y, width, height] in the file's pixels), digit, confidence, sure and probabilities
-        (10). With one digit the top level also has its digit, confidence and probabilities;
-        with several, digit is null. With `images`, each digit (and the top level, for one)
-        has `processed`: the 28x28 the model saw as 28 rows of 0..255.
+        file, number, sure (every mark a digit), message, and digits: per mark, left to
+        right, its box ([x, y, width, height] in the file's pixels), digit (null when it is
+        not a digit, with a reason), guess (the most likely digit), confidence, sure and
+        probabilities (10). With one mark the top level also has its digit, guess,
+        confidence and probabilities (and reason); with several, digit is null. With
+        `images`, each mark (and the top level, for one) has `processed`: the 28x28 the
+        model saw as 28 rows of 0..255.
         """
         digits = []
         for digit in self.digits:
             entry = {"box": [int(value) for value in digit.box], "digit": digit.digit,
-                     "confidence": round(digit.confidence, DECIMALS), "sure": digit.sure,
+                     "guess": digit.guess, "confidence": round(digit.confidence, DECIMALS),
+                     "sure": digit.sure,
                      "probabilities": [round(float(p), DECIMALS) for p in digit.probabilities]}
+            if not digit.sure:
+                entry["reason"] = f"not a digit ({digit.looks_like})"
             if images:
                 entry["processed"] = np.round(digit.image * 255).astype(np.uint8).tolist()
             digits.append(entry)
         record = {"file": str(self.name), "number": self.number, "sure": self.sure,
                   "message": self.message(), "digit": None}
         if len(digits) == 1:
-            record.update({key: value for key, value in digits[0].items()
-                           if key in ("digit", "confidence", "probabilities", "processed")})
+            record.update({key: value for key, value in digits[0].items() if key in
+                           ("digit", "guess", "confidence", "probabilities", "reason", "processed")})
         record["digits"] = digits
         return record
 

@@ -227,7 +227,7 @@ function showSeen(digits, least) {
     const reading = document.createElement("span");
     reading.className = "reading";
     const digit = document.createElement("b");
-    digit.textContent = String(entry.digit);
+    digit.textContent = entry.sure ? String(entry.digit) : "?";
     reading.append(digit, ` ${Math.round(entry.confidence * 100)}%`);
     tile.append(canvas, reading);
     return tile;
@@ -251,8 +251,7 @@ function showAnswer(answer, milliseconds) {
   const least = confidences.indexOf(Math.min(...confidences));
   const surest = `${(confidences[least] * 100).toFixed(1)}%`;
   result.dataset.state = answer.sure ? "sure" : "unsure";
-  digitOutput.textContent = digits.map((entry) => (entry.sure ? String(entry.digit) : "?"))
-    .join("");
+  digitOutput.textContent = answer.number; // a "?" for each mark that is not a digit
   if (!answer.sure) {
     statusLine.textContent = `${capitalised(answer.message)} – try again, larger or clearer.`;
   } else if (digits.length === 1) {
