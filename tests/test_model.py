@@ -9,6 +9,12 @@ from digitreader.classify import load_classifier
 from digitreader.model import DEFAULT_MODEL_PATH, MODEL_PATHS, build_mlp, load_model
 
 REQUIRED_TEST_ACCURACY = {"mlp": 0.985, "cnn": 0.994}
+# "Not a digit" (reading.MIN_CONFIDENCE): the shipped MLP, trained with outlier exposure, must
+# say it for nearly every generated non-digit photo and for almost no MNIST test digit.
+NONDIGIT_PHOTOS = 240  # made at test time, 40 of each kind
+NONDIGIT_SEED = 31  # neither training's (seed + 1000) nor the benchmark's (2027)
+REQUIRED_NONDIGIT_REJECTION = 0.90
+MAX_DIGIT_REJECTION = 0.01
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +122,24 @@ def test_a_keras_file_that_is_not_the_one_exported_is_read_with_keras(tmp_path):
     assert load_classifier(model).runtime == "keras"
     shutil.copy(MODEL_PATHS["mlp"], model)
     assert load_classifier(model).runtime == "litert"
+
+
+def test_the_shipped_mlp_says_not_a_digit_for_non_digits_and_almost_never_for_digits(mnist_test_set):
+    from digitreader.reading import MIN_CONFIDENCE
+    from digitreader.synthetic.measure import mark_confidences, read_nondigit_photos, rejected_share
+
+    classifier = load_classifier(DEFAULT_MODEL_PATH)
+    photos = read_nondigit_photos(NONDIGIT_PHOTOS, NONDIGIT_SEED)
+    confidences = mark_confidences(classifier, [photo.page for photo in photos])
+    every, some = rejected_share(confidences, MIN_CONFIDENCE), \
+        rejected_share(confidences, MIN_CONFIDENCE, every=False)
+    images, labels = mnist_test_set
+    probabilities = classifier(images.astype(np.float32) / 255.0)
+    digits_rejected = float((probabilities.max(axis=1) < MIN_CONFIDENCE).mean())
+    kept = probabilities.max(axis=1) >= MIN_CONFIDENCE
+    print(f"\nshipped mlp at MIN_CONFIDENCE {MIN_CONFIDENCE}: {every:.1%} of {len(photos)} "
+          f"non-digit photos rejected (every mark; {some:.1%} a mark), {digits_rejected:.2%} of "
+          f"the MNIST test digits rejected, accuracy on the rest "
+          f"{(probabilities.argmax(axis=1) == labels)[kept].mean():.4f}")
+    assert every >= REQUIRED_NONDIGIT_REJECTION
+    assert digits_rejected <= MAX_DIGIT_REJECTION

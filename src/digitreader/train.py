@@ -16,7 +16,7 @@ from .atomic import write_files_atomically
 from .data import file_sha256
 from .figures import training_curves
 from .export import export_record, litert_flatbuffer
-from .model import ARCHITECTURES, IMAGE_SIZE, companion_paths, compile_model, import_keras
+from .model import ARCHITECTURES, IMAGE_SIZE, NUM_CLASSES, companion_paths, compile_model, import_keras
 
 VALIDATION_SIZE = 5000
 MIN_TRAINING_IMAGES = 2  # one to learn from, one held out for validation
@@ -66,6 +66,27 @@ THIN_SHARE = 0.15
 BLUR_SHARE = 0.2
 MAX_NOISE = 0.05
 MNIST_BOX = 20  # the longer side of an MNIST digit, which preprocessing keeps: see normalize.py
+
+# Outlier exposure (Hendrycks, Mazeika and Dietterich 2019): marks that are not one digit
+# (synthetic.nondigits: letters, symbols, scribbles, smileys, shapes, stains, and from the
+# training digits fragments and pairs) are trained towards uniform probabilities beside the
+# digits, so that the reader's "not a digit" (reading.MIN_CONFIDENCE) and its cutting of
+# numbers by recognition can trust the model's confidence. Generating one takes milliseconds,
+# so a pool is made once per run, from the training split, and warped anew each time it is
+# drawn, as the digits are.
+OUTLIER_POOL_SHARE = 0.2  # the pool holds this many non-digits per training digit
+OUTLIERS_PER_BATCH = 64  # drawn with each batch of digits
+# lambda, the weight of the cross-entropy to the uniform distribution, CE(uniform, p), beside
+# each digit's cross-entropy (weight 1). With the compiled sparse categorical cross-entropy
+# it is a sample weight: each non-digit gets a uniformly random label at OUTLIER_WEIGHT
+# ("random", whose expectation is the uniform target), or all ten labels at OUTLIER_WEIGHT / 10
+# ("all", exact, ten rows a non-digit).
+OUTLIER_WEIGHT = 0.5
+OUTLIER_TARGET = "random"
+OUTLIER_TARGETS = ("random", "all")
+OUTLIER_SEED_OFFSET = 1000  # the pool and its warps are drawn from seed + this
+# Symbols left out of the pool: drawn by a hand, each can be a 1.
+OUTLIER_EXCLUDED_SYMBOLS = ("!", "(", ")")
 
 
 def split_validation(images, labels, seed, size=VALIDATION_SIZE):
@@ -383,11 +404,60 @@ def training_dataset(images, labels, batch_size, epochs, seed):
     return dataset.map(augment).prefetch(tf.data.AUTOTUNE)
 
 
-def train(train_data, test_data, epochs, batch_size, seed, arch="mlp", verbose=1):
+def outlier_pool(images, labels, seed):
+    """The non-digits of a training run: float32 (N, 28, 28) in [0, 1], OUTLIER_POOL_SHARE of
+    the training digits (uint8 `images` and their `labels`, the split trained on), of every
+    kind of synthetic.nondigits in turn but OUTLIER_EXCLUDED_SYMBOLS, seeded by
+    seed + OUTLIER_SEED_OFFSET."""
+    from .synthetic.nondigits import iter_nondigits
+
+    count = int(np.ceil(len(images) * OUTLIER_POOL_SHARE))
+    made = [item.image for item in iter_nondigits(count, seed + OUTLIER_SEED_OFFSET, images, labels)
+            if not (item.kind == "symbols" and item.what in OUTLIER_EXCLUDED_SYMBOLS)]
+    return np.stack(made).astype(np.float32)
+
+
+def with_outliers(dataset, pool, seed, total_steps, weight=OUTLIER_WEIGHT, target=OUTLIER_TARGET):
+    """Digit batches (images, labels) with OUTLIERS_PER_BATCH non-digits of `pool` added to
+    each, warped as the digits are (without writing styles): (images, labels, sample weights),
+    the digits at weight 1, the non-digits labelled as `target` (OUTLIER_TARGETS) says, their
+    weights adding up to `weight` each."""
+    import tensorflow as tf
+
+    if target not in OUTLIER_TARGETS:
+        raise ValueError(f"unknown outlier target {target!r}; choose from {OUTLIER_TARGETS}")
+    outliers = (tf.data.Dataset.from_tensor_slices(pool)
+                .shuffle(len(pool), seed=seed + OUTLIER_SEED_OFFSET, reshuffle_each_iteration=True)
+                .repeat()
+                .batch(OUTLIERS_PER_BATCH, drop_remainder=True))
+
+    def mix(step, batch):
+        (digits, labels), marks = batch
+        key = tf.stack([tf.cast(seed + OUTLIER_SEED_OFFSET, tf.int64), step])
+        count = tf.shape(marks)[0]
+        marks = augment_batch(marks, tf.fill([count], -1), key, distortion_strength(step, total_steps))
+        if target == "all":
+            marks = tf.repeat(marks, NUM_CLASSES, axis=0)
+            mark_labels = tf.tile(tf.range(NUM_CLASSES, dtype=tf.int32), [count])
+            mark_weights = tf.fill([count * NUM_CLASSES], weight / NUM_CLASSES)
+        else:
+            mark_labels = tf.random.stateless_uniform([count], tf.random.experimental.stateless_fold_in(
+                key, 200), 0, NUM_CLASSES, dtype=tf.int32)
+            mark_weights = tf.fill([count], float(weight))
+        return (tf.concat([digits, marks], axis=0), tf.concat([labels, mark_labels], axis=0),
+                tf.concat([tf.ones(tf.shape(labels)), mark_weights], axis=0))
+
+    return tf.data.Dataset.zip((dataset, outliers)).enumerate().map(mix).prefetch(tf.data.AUTOTUNE)
+
+
+def train(train_data, test_data, epochs, batch_size, seed, arch="mlp", verbose=1,
+          outlier_exposure=True):
     """Train a model (`arch`: "mlp", the card's, or "cnn") on MNIST; return (model, report).
 
     train_data, test_data: (images uint8 (N, 28, 28), labels uint8 (N,)).
     report: history per epoch, epoch seconds, total seconds, test loss and accuracy.
+    With `outlier_exposure` non-digits are trained towards uniform probabilities beside the
+    digits (with_outliers); report["outliers"] says how many and how long they took to make.
     """
     keras = import_keras()
     import tensorflow as tf
@@ -406,8 +476,16 @@ def train(train_data, test_data, epochs, batch_size, seed, arch="mlp", verbose=1
         on_epoch_end=lambda epoch, logs: epoch_seconds.append(time.perf_counter() - epoch_starts[-1]),
     )
     started = time.perf_counter()
+    dataset = training_dataset(x_fit, y_fit, batch_size, epochs, seed)
+    outliers = None
+    if outlier_exposure:
+        pool = outlier_pool(x_fit, y_fit, seed)
+        outliers = {"pool": len(pool), "per_batch": OUTLIERS_PER_BATCH, "weight": OUTLIER_WEIGHT,
+                    "target": OUTLIER_TARGET, "seconds": round(time.perf_counter() - started, 1)}
+        dataset = with_outliers(dataset, pool, seed, steps_per_epoch * epochs, OUTLIER_WEIGHT,
+                                OUTLIER_TARGET)
     history = model.fit(
-        training_dataset(x_fit, y_fit, batch_size, epochs, seed),
+        dataset,
         epochs=epochs,
         steps_per_epoch=steps_per_epoch,
         validation_data=(to_model_input(x_val), y_val.astype(np.int32)),
@@ -426,6 +504,7 @@ def train(train_data, test_data, epochs, batch_size, seed, arch="mlp", verbose=1
         "train_seconds": round(train_seconds, 1),
         "test_loss": float(test_loss),
         "test_accuracy": float(test_accuracy),
+        "outliers": outliers,
     }
     return model, report
 
@@ -451,6 +530,7 @@ def training_record(report, arch, epochs, batch_size, seed, data_path):
         "data_sha256": file_sha256(data_path) if data_path else None,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "history": {name: [round(v, 5) for v in values] for name, values in report["history"].items()},
+        "outlier_exposure": report.get("outliers"),
     }
 
 

@@ -41,6 +41,9 @@ def add_arguments(parser):
     parser.add_argument("--arch", choices=sorted(MODEL_PATHS), default="mlp",
                         help="mlp: the design card's Flatten-Dense-Dense-Dense network (default); "
                         "cnn: a small convnet, more accurate, about 25x slower to train")
+    parser.add_argument("--no-outlier-exposure", dest="outlier_exposure", action="store_false",
+                        help="train on digits only, without generated non-digits taught towards "
+                        "uniform probabilities (outlier exposure, the default)")
     parser.add_argument("--output", metavar="PATH", type=keras_path,
                         help="where to write the .keras model; the .json record and "
                         "_curves.png go beside it (default models/mnist_<arch>.keras)")
@@ -87,7 +90,8 @@ def train_and_save(args, saved):
         print(f"error: {data_path}: x_train must hold at least {MIN_TRAINING_IMAGES} images, "
               "one to learn from and one held out for validation", file=sys.stderr)
         return 1
-    model, report = train(train_data, test_data, epochs, args.batch_size, args.seed, args.arch)
+    model, report = train(train_data, test_data, epochs, args.batch_size, args.seed, args.arch,
+                          outlier_exposure=args.outlier_exposure)
     print(f"test accuracy {report['test_accuracy']:.4f}, test loss {report['test_loss']:.4f} "
           f"({len(test_data[1])} MNIST test images; trained in {report['train_seconds']:.0f} s)")
     record = training_record(report, args.arch, epochs, args.batch_size, args.seed, data_path)

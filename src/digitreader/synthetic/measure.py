@@ -93,3 +93,60 @@ def unreadable_per_kind(photos):
     """{kind: photos where no digit was found}."""
     return {kind: sum(1 for photo in photos if photo.kind == kind and photo.page is None)
             for kind in HARD_KINDS if any(photo.kind == kind for photo in photos)}
+
+
+# Non-digits (nondigits.generate_nondigit_photos): how often the reader says "not a digit" --
+
+class NonDigitPhoto(NamedTuple):
+    photo: bytes
+    kind: str
+    page: object  # preprocessing's Page without its photo, or None when no mark was found
+
+
+def read_nondigit_photos(count, seed, workers=None):
+    """Render and preprocess `count` non-digit photos (nondigits.generate_nondigit_photos,
+    each on its own stream of `seed`) in worker processes: [NonDigitPhoto], in order."""
+    indices = list(range(count))
+    tasks = [indices[start:start + PHOTOS_PER_TASK] for start in range(0, count, PHOTOS_PER_TASK)]
+    with ProcessPoolExecutor(workers or os.cpu_count(), mp_context=get_context("spawn"),
+                             initializer=cv2.setNumThreads, initargs=(1,)) as pool:
+        return [photo for chunk in pool.map(_nondigit_photos, repeat(seed), tasks)
+                for photo in chunk]
+
+
+def _nondigit_photos(seed, indices):
+    """Worker: the NonDigitPhotos of some indices of a set."""
+    from .nondigits import KINDS, render_nondigit_photo
+
+    photos = []
+    for index in indices:
+        kind = KINDS[index % len(KINDS)]  # as generate_nondigit_photos takes them
+        photo = render_nondigit_photo(np.random.default_rng([seed, index]), kind)
+        try:
+            page = preprocess_bytes(photo)
+            for version in (page, page.alternative):
+                if version is not None:
+                    version.photo.pixels = version.digit_mask = None  # only the marks travel back
+        except ImageError:
+            page = None
+        photos.append(NonDigitPhoto(photo, kind, page))
+    return photos
+
+
+def mark_confidences(classifier, pages):
+    """The reader's confidence in each mark it reads on each page (read_pages, as main.py
+    reads): a list of float arrays, one per page, None for a page that is None (no mark)."""
+    present = [index for index, page in enumerate(pages) if page is not None]
+    readings = read_pages([(index, pages[index]) for index in present], classifier)
+    confidences = [None] * len(pages)
+    for index, reading in zip(present, readings):
+        confidences[index] = np.array([digit.confidence for digit in reading.digits])
+    return confidences
+
+
+def rejected_share(confidences, threshold, every=True):
+    """Share of pages answered "not a digit" at `threshold`: every mark read below it
+    (`every`), or at least one; a page with no mark found is not answered a digit either."""
+    test = np.all if every else np.any
+    return float(np.mean([True if marks is None else bool(test(marks < threshold))
+                          for marks in confidences]))
