@@ -57,7 +57,7 @@ ELASTIC_ALPHA = 34.0
 ELASTIC_SIGMA = 4.0
 # The warp and the noise weaken linearly over training, to this share of their strength at
 # the last step: distorted shapes teach first, the last epochs fine-tune on near-clean ones.
-FINAL_DISTORTION = 1.0
+FINAL_DISTORTION = 0.3
 # Share of images whose strokes are made one pixel thicker / thinner.
 THICKEN_SHARE = 0.15
 THIN_SHARE = 0.15
