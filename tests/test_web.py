@@ -514,23 +514,67 @@ def test_a_port_in_use_is_one_line_error():
         f"error: cannot listen on 127.0.0.1:{port}: Address already in use"]
 
 
-def test_app_py_prints_its_address_serves_and_stops_cleanly_on_ctrl_c():
+def start_app_py():
+    """app.py on a free port, in a process of its own: (process, its address), once it
+    serves."""
     process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", "0"], cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = process.stdout.readline()  # after the model has loaded: a few seconds
+    address = re.search(r"http://127\.0\.0\.1:\d+/", line)
+    assert address, f"no address in {line!r}"
+    return process, address.group(0)
+
+
+def children_of(pid):
+    """The processes a process has started (its preprocessing workers...), from Linux /proc."""
+    return [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in (task / "children").read_text().split()]
+
+
+def all_ended(pids, timeout=30):
+    """Whether all these processes have ended (a zombie has) within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = []
+        for pid in pids:
+            try:
+                states.append(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0])
+            except FileNotFoundError:
+                states.append("gone")
+        if all(state in ("gone", "Z") for state in states):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_app_py_prints_its_address_serves_and_stops_cleanly(stop):
+    process, address = start_app_py()
     try:
-        line = process.stdout.readline()  # after the model has loaded: a few seconds
-        address = re.search(r"http://127\.0\.0\.1:\d+/", line)
-        assert address, f"no address in {line!r}"
-        with urllib.request.urlopen(address.group(0), timeout=30) as page:
+        children = children_of(process.pid)
+        with urllib.request.urlopen(address, timeout=30) as page:
             assert b'id="pad"' in page.read()
-        status, answer = post(address.group(0) + "api/predict", PHOTO.read_bytes(), "image/jpeg")
+        status, answer = post(address + "api/predict", PHOTO.read_bytes(), "image/jpeg")
         assert (status, answer["digit"]) == (200, 3)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         assert process.wait(timeout=30) == 0
-        assert "Traceback" not in process.stderr.read()
+        assert process.stderr.read() == ""  # no traceback, no warning of leaked semaphores
+        assert children and all_ended(children), "its workers outlived it"
     finally:
         process.kill()
         process.wait()
+        process.stdout.close()
+        process.stderr.close()
+
+
+def test_app_py_killed_outright_leaves_no_worker_behind():
+    process, _ = start_app_py()
+    try:
+        children = children_of(process.pid)
+        process.kill()
+        process.wait()
+        assert children and all_ended(children), "its workers outlived it"
+    finally:
         process.stdout.close()
         process.stderr.close()
 

@@ -206,9 +206,10 @@ class PreprocessingPool:
         # Spawned: forking a process that runs threads (a server's, TensorFlow's) is unsafe.
         pool = ProcessPoolExecutor(self._workers, mp_context=get_context("spawn"),
                                    initializer=_start_pool_worker)
-        # Each task that finds no idle worker starts one: all of them start now (their imports
-        # take a second), not in the first requests.
-        list(pool.map(int, range(self._workers)))
+        # Each task that finds no idle worker starts one: all of them start now, their imports
+        # (a second) under way while the caller goes on, rather than in the first requests.
+        for _ in range(self._workers):
+            pool.submit(int)
         return pool
 
     def preprocess(self, data):

@@ -36,6 +36,7 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wsgi import LimitedStream
 
 from .classify import load_classifier
+from .model import check_model_file
 from .preprocess import MNIST_SIZE, ImageError, NoDigitFound
 from .reading import PreprocessingPool, read_pages
 
@@ -78,14 +79,16 @@ def create_app(model_path):
 
     Raises ModelFileError when the model cannot be loaded.
     """
+    check_model_file(model_path)  # a wrong path is told before any worker starts
+    # Started before the model is loaded, so that the workers' imports overlap it. More
+    # workers than connections served at once would never all work.
+    preprocessing = PreprocessingPool(min(os.cpu_count() or 1, MAX_CONNECTIONS))
+    # The model runs in each request's thread: classifiers may be called from several at
+    # once, and it takes a fraction of a millisecond.
     classifier = load_classifier(model_path)
     # The first call of a Keras model builds its graph (hundreds of ms); pay that here,
     # not in the user's first prediction.
     classifier(np.zeros((1, MNIST_SIZE, MNIST_SIZE), np.float32))
-    # The model runs in each request's thread (classifiers may be called from several at once;
-    # it takes a fraction of a millisecond). More workers than connections served at once
-    # would never all work.
-    preprocessing = PreprocessingPool(min(os.cpu_count() or 1, MAX_CONNECTIONS))
 
     app = Flask(__name__, static_folder=str(STATIC_FOLDER), static_url_path="/static")
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
