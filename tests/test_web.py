@@ -3,6 +3,8 @@ input, its command line, and the page itself driven in a real headless Chromium.
 
 import base64
 import json
+import multiprocessing
+import os
 import re
 import signal
 import socket
@@ -21,8 +23,7 @@ import pytest
 
 from conftest import ROOT, SAMPLES, run_cli, sample_images
 from digitreader.model import DEFAULT_MODEL_PATH
-from digitreader.preprocess import preprocess_bytes
-from digitreader.reading import MIN_CONFIDENCE, DigitReading, Reading
+from digitreader.reading import MIN_CONFIDENCE, DigitReading, PreprocessingPool, Reading
 from digitreader.web import (INTERNAL_ERROR, MAX_CONNECTIONS, MAX_UPLOAD_BYTES, STATIC_FOLDER,
                              RequestHandler, create_app, make_local_server)
 
@@ -284,10 +285,10 @@ def test_a_tiny_image_gets_an_answer_not_an_internal_error(client, height, width
 
 def test_an_internal_error_while_reading_is_one_line_and_the_server_goes_on(client, monkeypatch,
                                                                            caplog):
-    def broken_pipeline(data):
+    def broken_pipeline(self, data):
         raise RuntimeError("a bug deep in the pipeline")
 
-    monkeypatch.setattr("digitreader.web.preprocess_bytes", broken_pipeline)
+    monkeypatch.setattr(PreprocessingPool, "preprocess", broken_pipeline)
     response = client.post("/api/predict", data=canvas_png(SEVEN), content_type="image/png")
     assert response.status_code == 500
     assert response.get_json() == {"error": INTERNAL_ERROR}
@@ -416,13 +417,14 @@ def test_stalled_uploads_are_cut_off_and_hold_few_threads(server_url, monkeypatc
 
 def test_bad_requests_are_answered_while_the_pipeline_is_busy(server_url, monkeypatch):
     in_pipeline, release = threading.Event(), threading.Event()
+    preprocess = PreprocessingPool.preprocess
 
-    def busy_pipeline(data):
+    def busy_pipeline(self, data):
         in_pipeline.set()
         release.wait(timeout=30)
-        return preprocess_bytes(data)
+        return preprocess(self, data)
 
-    monkeypatch.setattr("digitreader.web.preprocess_bytes", busy_pipeline)
+    monkeypatch.setattr(PreprocessingPool, "preprocess", busy_pipeline)
     url = f"{server_url}/api/predict"
     with ThreadPoolExecutor(max_workers=1) as pool:
         drawing = pool.submit(post, url, canvas_png(SEVEN), "image/png")
@@ -451,6 +453,34 @@ def test_a_burst_of_concurrent_requests_all_succeed(server_url):
     with ThreadPoolExecutor(max_workers=16) as pool:
         results = list(pool.map(ask, jobs))
     assert all(results), f"{results.count(False)} of {len(results)} requests failed"
+
+
+def test_what_the_server_prints_while_it_reads_is_all_there(server_url, capfd):
+    # Silencing libpng (and LiteRT) swaps the process's stderr descriptor: the server must
+    # not do it while it serves, or what its other threads print meanwhile is lost.
+    url = f"{server_url}/api/predict"
+    drawing = json.dumps({"image": data_url(canvas_png(SEVEN))}).encode()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = [pool.submit(post, url, drawing, "application/json") for _ in range(48)]
+        printed = 0
+        while not all(answer.done() for answer in answers):
+            os.write(2, b"server line %d\n" % printed)
+            printed += 1
+    assert all(answer.result()[0] == 200 for answer in answers)
+    lines = capfd.readouterr().err.splitlines()
+    assert sum(line.startswith("server line ") for line in lines) == printed
+
+
+def test_a_preprocessing_worker_that_dies_costs_no_answer(server_url, caplog):
+    # As when the system kills one, or a decoder crashes on a hostile image.
+    workers = multiprocessing.active_children()
+    assert workers, "no preprocessing workers"
+    for worker in workers:
+        worker.kill()
+        worker.join()
+    status, answer = post(f"{server_url}/api/predict", canvas_png(SEVEN), "image/png")
+    assert (status, answer["digit"]) == (200, 7)
+    assert "a preprocessing worker died" in caplog.text
 
 
 # ----- The command line -------------------------------------------------------------------
@@ -485,23 +515,67 @@ def test_a_port_in_use_is_one_line_error():
         f"error: cannot listen on 127.0.0.1:{port}: Address already in use"]
 
 
-def test_app_py_prints_its_address_serves_and_stops_cleanly_on_ctrl_c():
+def start_app_py():
+    """app.py on a free port, in a process of its own: (process, its address), once it
+    serves."""
     process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", "0"], cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = process.stdout.readline()  # after the model has loaded: a few seconds
+    address = re.search(r"http://127\.0\.0\.1:\d+/", line)
+    assert address, f"no address in {line!r}"
+    return process, address.group(0)
+
+
+def children_of(pid):
+    """The processes a process has started (its preprocessing workers...), from Linux /proc."""
+    return [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in (task / "children").read_text().split()]
+
+
+def all_ended(pids, timeout=30):
+    """Whether all these processes have ended (a zombie has) within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = []
+        for pid in pids:
+            try:
+                states.append(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0])
+            except FileNotFoundError:
+                states.append("gone")
+        if all(state in ("gone", "Z") for state in states):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_app_py_prints_its_address_serves_and_stops_cleanly(stop):
+    process, address = start_app_py()
     try:
-        line = process.stdout.readline()  # after the model has loaded: a few seconds
-        address = re.search(r"http://127\.0\.0\.1:\d+/", line)
-        assert address, f"no address in {line!r}"
-        with urllib.request.urlopen(address.group(0), timeout=30) as page:
+        children = children_of(process.pid)
+        with urllib.request.urlopen(address, timeout=30) as page:
             assert b'id="pad"' in page.read()
-        status, answer = post(address.group(0) + "api/predict", PHOTO.read_bytes(), "image/jpeg")
+        status, answer = post(address + "api/predict", PHOTO.read_bytes(), "image/jpeg")
         assert (status, answer["digit"]) == (200, 3)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         assert process.wait(timeout=30) == 0
-        assert "Traceback" not in process.stderr.read()
+        assert process.stderr.read() == ""  # no traceback, no warning of leaked semaphores
+        assert children and all_ended(children), "its workers outlived it"
     finally:
         process.kill()
         process.wait()
+        process.stdout.close()
+        process.stderr.close()
+
+
+def test_app_py_killed_outright_leaves_no_worker_behind():
+    process, _ = start_app_py()
+    try:
+        children = children_of(process.pid)
+        process.kill()
+        process.wait()
+        assert children and all_ended(children), "its workers outlived it"
+    finally:
         process.stdout.close()
         process.stderr.close()
 

@@ -8,6 +8,7 @@ TensorFlow (seconds and 650 MB). Any other `.keras` is loaded with Keras, in saf
 
 import hashlib
 import json
+import queue
 import threading
 from pathlib import Path
 
@@ -60,8 +61,11 @@ class KerasClassifier(Classifier):
 
 
 class LiteRTClassifier(Classifier):
-    """Runs a LiteRT flatbuffer: one interpreter per thread (one must not serve two at once;
-    making one takes a fraction of a millisecond)."""
+    """Runs a LiteRT flatbuffer. One interpreter must not serve two calls at once, so each
+    call takes a free one, or makes one (a fraction of a millisecond) when all are busy, and
+    gives it back: callers on many threads share as many interpreters as ever ran at once.
+    (One per thread would make one per connection of a server that starts a thread for each,
+    and making one swaps the process's stderr.)"""
 
     runtime = "litert"
 
@@ -70,28 +74,34 @@ class LiteRTClassifier(Classifier):
 
         self._interpreter_class = Interpreter
         self._flatbuffer = flatbuffer
-        self._local = threading.local()
-        shape = self._interpreter()[0].get_input_details()[0]["shape_signature"]
-        super().__init__(path, shape[1:])
+        self._free = queue.SimpleQueue()
+        first = self._new_interpreter()
+        self._free.put(first)
+        super().__init__(path, first[0].get_input_details()[0]["shape_signature"][1:])
 
-    def _interpreter(self):
-        """(interpreter, input index, output index) of this thread."""
-        if not hasattr(self._local, "interpreter"):
-            interpreter = self._interpreter_class(model_content=self._flatbuffer)
-            with native_stderr_silenced():  # "INFO: Created TensorFlow Lite XNNPACK delegate"
-                interpreter.allocate_tensors()
-            self._local.interpreter = (interpreter, interpreter.get_input_details()[0]["index"],
-                                       interpreter.get_output_details()[0]["index"])
-        return self._local.interpreter
+    def _new_interpreter(self):
+        """(interpreter, input index, output index), its tensors allocated."""
+        interpreter = self._interpreter_class(model_content=self._flatbuffer)
+        with native_stderr_silenced():  # "INFO: Created TensorFlow Lite XNNPACK delegate"
+            interpreter.allocate_tensors()
+        return (interpreter, interpreter.get_input_details()[0]["index"],
+                interpreter.get_output_details()[0]["index"])
 
     def _probabilities(self, batch):
-        interpreter, input_index, output_index = self._interpreter()
-        if tuple(interpreter.get_input_details()[0]["shape"]) != batch.shape:
-            interpreter.resize_tensor_input(input_index, batch.shape)
-            interpreter.allocate_tensors()
-        interpreter.set_tensor(input_index, np.ascontiguousarray(batch))
-        interpreter.invoke()
-        return interpreter.get_tensor(output_index)
+        try:
+            entry = self._free.get_nowait()
+        except queue.Empty:
+            entry = self._new_interpreter()
+        interpreter, input_index, output_index = entry
+        try:
+            if tuple(interpreter.get_input_details()[0]["shape"]) != batch.shape:
+                interpreter.resize_tensor_input(input_index, batch.shape)
+                interpreter.allocate_tensors()
+            interpreter.set_tensor(input_index, np.ascontiguousarray(batch))
+            interpreter.invoke()
+            return interpreter.get_tensor(output_index)  # a copy: the next call may overwrite
+        finally:
+            self._free.put(entry)
 
 
 def litert_export(model_path):

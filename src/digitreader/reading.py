@@ -6,24 +6,29 @@ paid once) and report the same Reading. A single digit is a number of one digit.
 """
 
 import dataclasses
+import logging
+import multiprocessing
 import os
+import signal
 import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import repeat
-from multiprocessing import get_context
+from multiprocessing import connection, get_context
 
 import cv2
 import numpy as np
 
-from .preprocess import ImageError, Params, Photo, preprocess_file
+from .preprocess import ImageError, Params, Photo, preprocess_bytes, preprocess_file
 
 # Below this probability for its digit a reading is "not sure".
 MIN_CONFIDENCE = 0.6
 RUNNERS_UP = 2  # the line for one digit names this many next most likely digits
 DECIMALS = 6  # probabilities in records are rounded to this many decimals
 NOT_A_DIGIT = "?"  # stands for a mark that is not a digit in a number
+_log = logging.getLogger(__name__)
 # Below this many files per core, starting worker processes (a quarter of a second) costs
 # more than it saves.
 FILES_PER_WORKER = 8
@@ -205,11 +210,83 @@ def _preprocess_one(path, params, keep_photo):
     except Exception as error:  # a bug must cost this file only, not the whole command
         return path, ImageError(f"cannot read this image: internal error "
                                 f"({type(error).__name__}: {error}); please report it with the image")
-    if not keep_photo:
-        light = Photo(None, page.photo.scale)
-        page = dataclasses.replace(page, photo=light, alternative=page.alternative and
-                                   dataclasses.replace(page.alternative, photo=light))
-    return path, page
+    return path, (page if keep_photo else without_photo(page))
+
+
+def without_photo(page):
+    """The Page with only its photo's scale: what reading needs, not what figures draw (a
+    worker sends back kilobytes, not the megabytes of the photo and its mask)."""
+    light = Photo(None, page.photo.scale)
+    return dataclasses.replace(page, photo=light, alternative=page.alternative and
+                               dataclasses.replace(page.alternative, photo=light))
+
+
+class PreprocessingPool:
+    """preprocess_bytes in `workers` worker processes, for a server's requests.
+
+    Threads call `preprocess` at once and are served in turn, in parallel on every core
+    (preprocessing is CPU-bound Python and OpenCV: threads alone would queue for the GIL).
+    The workers' stderr is /dev/null for good, so that decoding's silencing of libpng never
+    swaps the server's own: what its other threads log meanwhile would be lost. A worker that
+    dies (killed, or crashed in native code on some image) takes its pool with it: a new one
+    is started and the request tried once more on it.
+    """
+
+    def __init__(self, workers):
+        self._workers = workers
+        self._replacing = threading.Lock()
+        self._pool = self._start()
+
+    def _start(self):
+        # Spawned: forking a process that runs threads (a server's, TensorFlow's) is unsafe.
+        pool = ProcessPoolExecutor(self._workers, mp_context=get_context("spawn"),
+                                   initializer=_start_pool_worker)
+        # Each task that finds no idle worker starts one: all of them start now, their imports
+        # (a second) under way while the caller goes on, rather than in the first requests.
+        for _ in range(self._workers):
+            pool.submit(int)
+        return pool
+
+    def preprocess(self, data):
+        """The Page of an image's bytes, without its photo (see without_photo); raises what
+        preprocess_bytes raises."""
+        pool = self._pool
+        try:
+            return pool.submit(_preprocess_without_photo, data).result()
+        except BrokenProcessPool:
+            # The requests that were waiting in this pool get their answer from the next;
+            # an image that crashes that one too is the caller's internal error.
+            return self._replace(pool).submit(_preprocess_without_photo, data).result()
+
+    def _replace(self, broken):
+        with self._replacing:
+            if self._pool is broken:  # not yet replaced by another request that met it
+                _log.warning("a preprocessing worker died (killed, or crashed on an image); "
+                             "starting new ones")
+                broken.shutdown(wait=False)
+                self._pool = self._start()
+            return self._pool
+
+
+def _start_pool_worker():
+    _one_thread_each()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    # Ctrl+C in the server's terminal reaches its whole process group: the server stops its
+    # workers itself, and their tracebacks would only be noise.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
+
+
+def _exit_with_parent():
+    # A worker whose server was killed (SIGTERM, SIGKILL) would wait for work forever.
+    connection.wait([multiprocessing.parent_process().sentinel])
+    os._exit(0)
+
+
+def _preprocess_without_photo(data):
+    return without_photo(preprocess_bytes(data))
 
 
 def read_pages(named_pages, classifier):

@@ -8,16 +8,21 @@ canvas), as a multipart upload in the field "image" (as the page sends a photo),
 body with Content-Type image/* (handy with curl). It is read exactly as main.py reads a file
 (reading.read_pages), and the answer is main.py's --json record (Reading.record) with each
 digit's 28x28 ("processed", 28 rows of 0..255) and "found": true. An image with no digit gets
-{"found": false, "message": ...}. Bad requests get a 4xx with {"error": "..."}, without waiting
-for the pipeline when the request itself shows it (its type, size, JSON, base64, or a body in
-no image format); a bug met while reading an image gets a 500 with one line, its traceback
-going to the server's log. The server keeps serving: it answers only to its own host names,
-closes a connection silent for CONNECTION_TIMEOUT and serves at most MAX_CONNECTIONS at once.
+{"found": false, "message": ...}. Requests are read at once, on every core: decoding and
+preprocessing in worker processes (reading.PreprocessingPool), the model in the request's
+thread. Bad requests get a 4xx with {"error": "..."}, without waiting for the workers when the
+request itself shows it (its type, size, JSON, base64, or a body in no image format); a bug
+met while reading an image gets a 500 with one line, its traceback going to the server's log.
+The server keeps serving: it answers only to its own host names, closes a connection silent
+for CONNECTION_TIMEOUT, serves at most MAX_CONNECTIONS at once, and replaces a worker that
+dies. Like any program that starts spawned processes, a script that calls create_app needs
+the `if __name__ == "__main__":` guard.
 """
 
 import base64
 import binascii
 import json
+import os
 import re
 import socket
 import threading
@@ -31,8 +36,9 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wsgi import LimitedStream
 
 from .classify import load_classifier
-from .preprocess import MNIST_SIZE, ImageError, NoDigitFound, preprocess_bytes
-from .reading import read_pages
+from .model import check_model_file
+from .preprocess import MNIST_SIZE, ImageError, NoDigitFound
+from .reading import PreprocessingPool, read_pages
 
 STATIC_FOLDER = Path(__file__).resolve().parent / "static"
 HOST = "127.0.0.1"
@@ -68,19 +74,21 @@ CONTENT_SECURITY_POLICY = (
 
 
 def create_app(model_path):
-    """The Flask app, with the model at `model_path` loaded once, now.
+    """The Flask app, with the model at `model_path` loaded once, now, and its preprocessing
+    workers (one per core) started.
 
     Raises ModelFileError when the model cannot be loaded.
     """
+    check_model_file(model_path)  # a wrong path is told before any worker starts
+    # Started before the model is loaded, so that the workers' imports overlap it. More
+    # workers than connections served at once would never all work.
+    preprocessing = PreprocessingPool(min(os.cpu_count() or 1, MAX_CONNECTIONS))
+    # The model runs in each request's thread: classifiers may be called from several at
+    # once, and it takes a fraction of a millisecond.
     classifier = load_classifier(model_path)
     # The first call of a Keras model builds its graph (hundreds of ms); pay that here,
     # not in the user's first prediction.
     classifier(np.zeros((1, MNIST_SIZE, MNIST_SIZE), np.float32))
-    # One request at a time through decoding and the model: decoding silences libpng by
-    # swapping the process-wide stderr descriptor, which two threads would tangle, and one
-    # Keras model is not meant to be called from several threads at once. A prediction
-    # takes milliseconds, so waiting in turn costs little.
-    pipeline_lock = threading.Lock()
 
     app = Flask(__name__, static_folder=str(STATIC_FOLDER), static_url_path="/static")
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
@@ -104,19 +112,19 @@ def create_app(model_path):
         if not IMAGE_SIGNATURE.match(data):
             raise BadRequest("not a usable image: it is in none of the formats OpenCV reads "
                              "(PNG, JPEG, WebP, TIFF, BMP, GIF, ...)")
-        with pipeline_lock:
-            try:
-                page = preprocess_bytes(data)
-                (reading,) = read_pages([(name, page)], classifier)
-            except NoDigitFound as error:
-                return jsonify(no_digit_answer(name, str(error)))
-            except ImageError as error:
-                raise BadRequest(f"not a usable image: {error}") from None
-            except Exception:
-                # A bug of ours that this image brought out: the traceback is for the server's
-                # log, the client gets one line, and the next request is served as usual.
-                app.logger.exception("reading the image %r failed", name)
-                return jsonify(error=INTERNAL_ERROR), 500
+        try:
+            page = preprocessing.preprocess(data)
+            (reading,) = read_pages([(name, page)], classifier)
+        except NoDigitFound as error:
+            return jsonify(no_digit_answer(name, str(error)))
+        except ImageError as error:
+            raise BadRequest(f"not a usable image: {error}") from None
+        except Exception:
+            # A bug of ours that this image brought out: the traceback (a worker's included)
+            # is for the server's log, the client gets one line, and the next request is
+            # served as usual.
+            app.logger.exception("reading the image %r failed", name)
+            return jsonify(error=INTERNAL_ERROR), 500
         return jsonify({**reading.record(images=True), "found": True})
 
     @app.errorhandler(RequestEntityTooLarge)

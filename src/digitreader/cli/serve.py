@@ -2,6 +2,7 @@
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -48,6 +49,9 @@ def run(args, parser):
         print(f"error: cannot listen on {HOST}:{args.port}: {reason}", file=sys.stderr)
         return 1
     print(f"Drawing pad at http://{HOST}:{server.port}/  (Ctrl+C to stop)", flush=True)
+    # `kill` stops it as Ctrl+C does: cleanly, its preprocessing workers with it (killed
+    # outright, it would leave multiprocessing's resource tracker warning of leaked semaphores).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

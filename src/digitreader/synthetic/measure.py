@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from ..preprocess import ImageError, preprocess_bytes
-from ..reading import read_pages
+from ..reading import read_pages, without_photo
 from .hard_photos import HARD_KINDS, render_index
 from .mnist_photos import DEFAULT_SEED
 
@@ -64,8 +64,7 @@ def _render_and_preprocess(mnist_path, seed, kinds, indices):
     for index in indices:
         photo = render_index(images, labels, index, seed, kinds)
         try:
-            page = preprocess_bytes(photo.photo)
-            page.photo.pixels = page.digit_mask = None  # only the digits travel back
+            page = without_photo(preprocess_bytes(photo.photo))  # only the digits travel back
         except ImageError:
             page = None
         photos.append(ReadPhoto(*photo, page))
@@ -123,10 +122,7 @@ def _nondigit_photos(seed, indices):
         kind = KINDS[index % len(KINDS)]  # as generate_nondigit_photos takes them
         photo = render_nondigit_photo(np.random.default_rng([seed, index]), kind)
         try:
-            page = preprocess_bytes(photo)
-            for version in (page, page.alternative):
-                if version is not None:
-                    version.photo.pixels = version.digit_mask = None  # only the marks travel back
+            page = without_photo(preprocess_bytes(photo))  # only the marks travel back
         except ImageError:
             page = None
         photos.append(NonDigitPhoto(photo, kind, page))
