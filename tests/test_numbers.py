@@ -55,8 +55,11 @@ def test_numbers_whose_digits_do_not_touch_are_read(numbers, readings):
 
 
 def test_a_single_digit_photo_still_reads_as_one_digit(mnist_test_set):
+    """As main.py reads: the shapes propose the cuts, the shipped model's verdicts choose."""
     photos = list(generate(*mnist_test_set, 200, seed=SEED))
-    counts = [len(preprocess_bytes(photo).digits) for photo, _, _ in photos]
+    readings = read_pages([(index, preprocess_bytes(photo)) for index, (photo, _, _) in enumerate(photos)],
+                          load_classifier(MODEL_PATHS["mlp"]))
+    counts = [len(reading.digits) for reading in readings]
     assert counts.count(1) >= 0.99 * len(photos)
 
 
