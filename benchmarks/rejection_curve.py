@@ -2,7 +2,7 @@
 
     python benchmarks/rejection_curve.py [--model PATH ...] [--energy] [--photos 600]
         [--seed 2027] [--real ../shared/data/real/digits] [--data MNIST.npz]
-        [--figure docs/rejection_curve.png] [--cache DIR]
+        [--figure docs/rejection_curve.png]
 
 Non-digits: generated photos of marks that are not digits (synthetic.nondigits, seed --seed,
 never the seed training draws its non-digits from), read as main.py reads them; a photo is
@@ -19,13 +19,9 @@ last layer is Dense with a softmax), read on the marks the reader chose. Prints,
 and score, the threshold at which 1% of the digits (MNIST, real) are rejected and what is
 rejected there, and at reading.MIN_CONFIDENCE; draws the trade-off of the first model to
 --figure (the curve of every model and score, the chosen operating point marked).
-
---cache DIR keeps the preprocessed photos and real digits there between runs (outside the
-repository: the real digits must never be copied into it).
 """
 
 import argparse
-import pickle
 import sys
 import time
 from pathlib import Path
@@ -33,7 +29,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
 
 from digitreader.classify import load_classifier  # noqa: E402
 from digitreader.data import MNIST_ENV, resolve_mnist_path  # noqa: E402
@@ -48,19 +43,6 @@ DEFAULT_FIGURE = ROOT / "docs" / "rejection_curve.png"
 IMAGES_PER_KIND = 100  # 28x28 non-digits of each kind
 FALSE_REJECTION = 0.01  # the digits' rejection the thresholds are read at
 THRESHOLDS = np.round(np.arange(0.10, 1.0, 0.01), 2)  # for the max-probability curves
-
-
-def cached(cache, name, make):
-    """make(), kept in cache/name between runs when a cache folder is given."""
-    if cache is None:
-        return make()
-    path = Path(cache) / name
-    if path.exists():
-        return pickle.loads(path.read_bytes())
-    value = make()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pickle.dumps(value))
-    return value
 
 
 def logit_function(model_path):
@@ -216,8 +198,6 @@ def main():
     parser.add_argument("--data", type=Path, help=f"MNIST .npz (default ${MNIST_ENV})")
     parser.add_argument("--figure", type=Path, default=DEFAULT_FIGURE, metavar="PNG")
     parser.add_argument("--no-figure", action="store_true")
-    parser.add_argument("--cache", type=Path, metavar="DIR",
-                        help="keep preprocessed inputs here between runs (outside the repository)")
     args = parser.parse_args()
     mnist = resolve_mnist_path(args.data)
     if mnist is None or not mnist.is_file():
@@ -226,14 +206,11 @@ def main():
     from digitreader.synthetic.nondigits import KINDS, MNIST_KINDS, nondigit_images
 
     start = time.perf_counter()
-    photos = cached(args.cache, f"nondigit_photos_{args.photos}_{args.seed}.pkl",
-                    lambda: read_nondigit_photos(args.photos, args.seed))
-    real, _ = cached(args.cache, "real_digits.pkl",
-                     lambda: read_folder(labelled_files(args.real)[0]))
+    photos = read_nondigit_photos(args.photos, args.seed)
+    real, _ = read_folder(labelled_files(args.real)[0])
     with np.load(mnist, allow_pickle=False) as data:
         x_test, y_test = data["x_test"], data["y_test"]
-    images, kinds = cached(args.cache, f"nondigit_images_{args.seed}.pkl", lambda: nondigit_images(
-        IMAGES_PER_KIND * len(KINDS + MNIST_KINDS), args.seed, x_test, y_test))
+    images, kinds = nondigit_images(IMAGES_PER_KIND * len(KINDS + MNIST_KINDS), args.seed, x_test, y_test)
     print(f"{len(photos)} non-digit photos ({sum(p.page is None for p in photos)} with no mark "
           f"found), {len(images)} non-digit 28x28s, {len(real)} real digits, {len(x_test)} MNIST "
           f"test digits ({time.perf_counter() - start:.0f} s)\n")

@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 # CI and developers keep MNIST beside the repository; $MNIST_NPZ can point elsewhere.
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
+# Real handwriting by other people, beside the repository too (never copied into it).
+SHARED_REAL = ROOT.parent / "shared" / "data" / "real"
 
 
 def mnist_path():
@@ -19,6 +21,15 @@ def mnist_path():
     if not path.is_file():
         # Failing, not skipping: these tests must run wherever the suite runs, CI included.
         pytest.fail(f"MNIST not found at {path}; set MNIST_NPZ or put it in ../shared/data/")
+    return path
+
+
+def real_folder(name):
+    """A folder of the real set ($DIGITREADER_REAL or ../shared/data/real): digits, numbers."""
+    path = Path(os.environ.get("DIGITREADER_REAL") or SHARED_REAL) / name
+    if not path.is_dir():
+        pytest.fail(f"the real handwriting is not at {path}; set DIGITREADER_REAL or put it "
+                    "in ../shared/data/real/")
     return path
 
 
