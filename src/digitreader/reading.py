@@ -25,9 +25,10 @@ from .preprocess import ImageError, Params, Photo, preprocess_bytes, preprocess_
 
 # A mark whose most likely digit is below this probability is not a digit. The shipped MLP,
 # trained to spread its probabilities over marks that are not digits (train.py, outlier
-# exposure), gives this to 0.8% of the MNIST test digits and 0.9% of the real ones, and to
-# three in four photos of generated non-digits: benchmarks/rejection_curve.py.
-MIN_CONFIDENCE = 0.45
+# exposure), is below it for 0.6% of the MNIST test digits, 0.9% of the real ones and three
+# in four photos of generated non-digits (benchmarks/rejection_curve.py); higher, it would
+# reject more non-digits but also more of the thin-pen and marker digits it reads right.
+MIN_CONFIDENCE = 0.4
 RUNNERS_UP = 2  # the line for one digit names this many next most likely digits
 DECIMALS = 6  # probabilities in records are rounded to this many decimals
 NOT_A_DIGIT = "?"  # stands for a mark that is not a digit in a number
