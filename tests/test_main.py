@@ -297,8 +297,10 @@ def test_reading_needs_no_tensorflow_and_says_what_to_install_when_it_does(tmp_p
     assert result.returncode == 1
     assert result.stderr.strip() == (
         f"error: reading {own} (it has no LiteRT export of its own beside it) needs TensorFlow, "
-        "which is not installed here: pip install 'digitreader[train]'")
+        "which is not installed here: pip install '.[train]' in the project's folder "
+        "(or pip install tensorflow)")
     result = run_cli("build_model.py", "--epochs", "1", "--output", tmp_path / "m.keras", env=hidden)
     assert result.returncode == 1
     assert result.stderr.strip() == ("error: training needs TensorFlow, which is not installed "
-                                     "here: pip install 'digitreader[train]'")
+                                     "here: pip install '.[train]' in the project's folder "
+                                     "(or pip install tensorflow)")

@@ -29,7 +29,7 @@ DEFAULT_MODEL_PATH = shipped_models_folder() / "mnist_mlp.keras"
 
 
 # Reading runs LiteRT exports; training, exporting and Keras models without an export need this.
-TRAINING_EXTRA = "pip install 'digitreader[train]'"
+TRAINING_EXTRA = "pip install '.[train]' in the project's folder (or pip install tensorflow)"
 
 
 class ModelFileError(Exception):
