@@ -11,15 +11,18 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 
-def training_curves(history):
+def training_curves(history, outliers=False):
     """Loss and accuracy per epoch, training vs validation, side by side.
 
     history: Keras' History.history dict (loss, accuracy, val_loss, val_accuracy lists).
+    outliers: whether the training batches held non-digits (at random labels, so that the
+    training accuracy cannot pass about 70%), which the legend then says.
     """
     figure = Figure(figsize=(10, 4), layout="constrained")
     epochs = np.arange(1, len(history["loss"]) + 1)
+    training = "training (augmented, a third non-digits)" if outliers else "training (augmented)"
     for axes, metric in zip(figure.subplots(1, 2), ("loss", "accuracy")):
-        axes.plot(epochs, history[metric], marker=".", label="training (augmented)")
+        axes.plot(epochs, history[metric], marker=".", label=training)
         axes.plot(epochs, history[f"val_{metric}"], marker=".", label="validation")
         axes.set_xlabel("epoch")
         axes.set_title(metric)

@@ -559,5 +559,5 @@ def save_trained(model, record, history, model_path, check_images, committed=lam
         model_path: save_model,
         paths["litert"]: lambda path: Path(path).write_bytes(flatbuffer),
         paths["record"]: save_record,
-        paths["curves"]: training_curves(history).savefig,
+        paths["curves"]: training_curves(history, bool(record.get("outlier_exposure"))).savefig,
     }, committed)
