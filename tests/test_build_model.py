@@ -291,3 +291,21 @@ def test_a_set_of_files_can_be_written_outside_the_main_thread(tmp_path):
     thread.start()
     thread.join()
     assert errors == [] and [path.read_text() for path in paths] == ["new"] * 3
+
+
+def test_ctrl_c_during_the_litert_export_is_delivered_once_it_is_done(monkeypatch):
+    """TensorFlow's converter loses a Ctrl-C in its C++, or turns it into a RuntimeError."""
+    from digitreader.export import litert_flatbuffer
+
+    model = build_mlp()
+    real_export, finished = model.export, []
+
+    def export_interrupted(*args, **kwargs):
+        signal.raise_signal(signal.SIGINT)
+        real_export(*args, **kwargs)
+        finished.append(True)
+
+    monkeypatch.setattr(model, "export", export_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        litert_flatbuffer(model, np.zeros((4, 28, 28), np.float32))
+    assert finished, "the export ran to its end before the interrupt"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic import interrupts_deferred
 from .classify import LiteRTClassifier
 from .model import import_keras
 from .native import native_stderr_silenced
@@ -35,7 +36,9 @@ def litert_flatbuffer(model, check_images):
     import_keras()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.tflite"  # Keras insists on the suffix
-        with native_stderr_silenced():  # TensorFlow's converter logs dozens of lines
+        # TensorFlow's converter logs dozens of lines, and a Ctrl-C inside its C++ is lost or
+        # surfaces as a pybind11 RuntimeError: it is delivered once the export is done.
+        with native_stderr_silenced(), interrupts_deferred():
             model.export(str(path), format="litert", verbose=False)
         flatbuffer = path.read_bytes()
     exported = LiteRTClassifier(None, flatbuffer)
