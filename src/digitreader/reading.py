@@ -187,8 +187,12 @@ def preprocess_files(paths, params=Params(), keep_photos=True, progress=None):
                 progress(done, len(paths))
         return results
     # Forked workers start at once and need no `if __name__ == "__main__":` in the caller's
-    # script; where threads run (a server), or on systems where forking is unsafe, spawned.
-    method = "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
+    # script; where threads run (a server, or the native ones of TensorFlow and LiteRT, which
+    # threading does not count: a fork can inherit their locks held and hang), or on systems
+    # where forking is unsafe, spawned.
+    native_threads = {"tensorflow", "ai_edge_litert.interpreter"} & sys.modules.keys()
+    method = ("fork" if sys.platform == "linux" and threading.active_count() == 1
+              and not native_threads else "spawn")
     with ProcessPoolExecutor(workers, mp_context=get_context(method),
                              initializer=_one_thread_each) as pool:
         chunk = max(1, len(paths) // (4 * workers))
