@@ -391,6 +391,32 @@ def test_only_the_servers_own_host_names_are_answered(server_url):
         assert status == 400 and answer["error"].startswith("unknown host"), host
 
 
+@pytest.mark.parametrize("part", ["headers", "body"])
+def test_a_request_trickled_a_byte_at_a_time_is_cut_off_at_its_deadline(server_url, monkeypatch,
+                                                                        part):
+    """Never silent for the connection timeout, a trickle would otherwise hold its thread."""
+    monkeypatch.setattr(RequestHandler, "timeout", 1)  # CONNECTION_TIMEOUT, shortened
+    monkeypatch.setattr(RequestHandler, "deadline", 2)  # REQUEST_DEADLINE, shortened
+    head = post_head(server_url, "image/png", "Content-Length: 1000").encode()
+    sent, trickle = (b"", head) if part == "headers" else (head, canvas_png(SEVEN)[:1000])
+    with socket.create_connection(("127.0.0.1", port_of(server_url)), timeout=0.5) as connection:
+        connection.sendall(sent)
+        closed = False
+        for byte in trickle[:40]:  # 40 bytes at 0.5 s: 20 s, ten times the deadline
+            try:
+                connection.sendall(bytes([byte]))
+                closed = connection.recv(65536) == b""
+            except socket.timeout:
+                continue  # nothing yet: the server is still waiting for more
+            except OSError:  # reset: the server has shut the connection
+                closed = True
+            if closed:
+                break
+        assert closed, "the server still waits for the trickled request"
+    status, answer = post(f"{server_url}/api/predict", canvas_png(SEVEN), "image/png")
+    assert (status, answer["digit"]) == (200, 7)
+
+
 def test_stalled_uploads_are_cut_off_and_hold_few_threads(server_url, monkeypatch):
     monkeypatch.setattr(RequestHandler, "timeout", 1)  # CONNECTION_TIMEOUT, shortened
     head = post_head(server_url, "image/png", "Content-Length: 1000").encode()

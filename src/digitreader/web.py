@@ -14,8 +14,8 @@ thread. Bad requests get a 4xx with {"error": "..."}, without waiting for the wo
 request itself shows it (its type, size, JSON, base64, or a body in no image format); a bug
 met while reading an image gets a 500 with one line, its traceback going to the server's log.
 The server keeps serving: it answers only to its own host names, closes a connection silent
-for CONNECTION_TIMEOUT, serves at most MAX_CONNECTIONS at once, and replaces a worker that
-dies. Like any program that starts spawned processes, a script that calls create_app needs
+for CONNECTION_TIMEOUT or whose request takes past REQUEST_DEADLINE, serves at most
+MAX_CONNECTIONS at once, and replaces a worker that dies. Like any program that starts spawned processes, a script that calls create_app needs
 the `if __name__ == "__main__":` guard.
 """
 
@@ -26,6 +26,7 @@ import os
 import re
 import socket
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,11 @@ LISTEN_BACKLOG = 128  # connections waiting to be accepted; a burst beyond it is
 # Connections served at once, each by its own thread, which may hold a 10 MB upload.
 MAX_CONNECTIONS = 16
 CONNECTION_TIMEOUT = 15  # seconds a connection may stay silent before it is closed
+# Seconds a request may take from the moment its connection waits for it to its answer: a
+# client trickling a byte now and then is never silent for CONNECTION_TIMEOUT, and would
+# otherwise hold its thread for good. Generous: the largest image allowed reads in 7 s.
+REQUEST_DEADLINE = 30
+DEADLINE_CHECK_SECONDS = 0.5
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # An upload refused as too large is still read to its end, up to this much, and dropped: a
 # client that sends its whole body before it reads (most do) then gets the 413, not a reset
@@ -243,11 +249,20 @@ def no_digit_answer(name, reason):
 
 
 class RequestHandler(WSGIRequestHandler):
-    """Closes a connection silent for CONNECTION_TIMEOUT (a stalled upload would hold its
-    thread for good), and logs failed requests only: the page predicts several times a second
+    """Closes a connection silent for CONNECTION_TIMEOUT or whose request takes past
+    REQUEST_DEADLINE (a stalled or trickling upload would hold its thread for good), and logs
+    failed requests only: the page predicts several times a second
     while drawing."""
 
     timeout = CONNECTION_TIMEOUT
+    deadline = REQUEST_DEADLINE
+
+    def handle_one_request(self):
+        self.server.watch(self.connection, time.monotonic() + self.deadline)
+        try:
+            super().handle_one_request()
+        finally:
+            self.server.unwatch(self.connection)
 
     def log_request(self, code="-", size="-"):
         if str(code).isdigit() and int(code) >= 400:
@@ -259,7 +274,41 @@ class LocalServer(ThreadedWSGIServer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self._closed = threading.Event()
         self.connection_slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self._deadlines = {}  # connection socket -> time.monotonic() its request must end by
+        self._deadlines_lock = threading.Lock()
+        threading.Thread(target=self._cut_off_late_requests, daemon=True).start()
+
+    def server_close(self):
+        # Werkzeug's __init__ calls this too, on the socket it opens before taking the one given.
+        if hasattr(self, "_closed"):
+            self._closed.set()
+        super().server_close()
+
+    def watch(self, connection, deadline):
+        with self._deadlines_lock:
+            self._deadlines[connection] = deadline
+
+    def unwatch(self, connection):
+        with self._deadlines_lock:
+            self._deadlines.pop(connection, None)
+
+    def _cut_off_late_requests(self):
+        # One thread for all connections: a shut socket ends the blocked read as if the
+        # client had gone, and the connection closes.
+        while not self._closed.wait(DEADLINE_CHECK_SECONDS):
+            now = time.monotonic()
+            with self._deadlines_lock:
+                late = [connection for connection, deadline in self._deadlines.items()
+                        if deadline < now]
+                for connection in late:
+                    del self._deadlines[connection]
+            for connection in late:
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:  # closed meanwhile
+                    pass
 
     def process_request(self, request, client_address):
         # Until a slot is free, further connections wait in the listen backlog.
