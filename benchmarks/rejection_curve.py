@@ -22,19 +22,18 @@ rejected there, and at reading.MIN_CONFIDENCE; draws the trade-off of the first 
 """
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+from digitreader.classify import load_classifier
+from digitreader.data import MNIST_ENV, resolve_mnist_path
+from digitreader.model import MODEL_PATHS
+from digitreader.reading import MIN_CONFIDENCE, read_pages
+from digitreader.synthetic.measure import read_nondigit_photos, read_present
 
-from digitreader.classify import load_classifier  # noqa: E402
-from digitreader.data import MNIST_ENV, resolve_mnist_path  # noqa: E402
-from digitreader.model import MODEL_PATHS  # noqa: E402
-from digitreader.reading import MIN_CONFIDENCE, read_pages  # noqa: E402
-from digitreader.synthetic.measure import read_nondigit_photos  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_PHOTOS = 600
 DEFAULT_SEED = 2027  # training draws its non-digits from its seed + 1000 (train.py)
@@ -93,9 +92,7 @@ def model_scores(model_path, photos, real_samples, mnist_images, nondigit_images
                  energy):
     """{score name: Scores} of one model: "max probability", and "energy" when asked."""
     classifier = load_classifier(model_path)
-    pages = [photo.page for photo in photos]
-    present = [index for index, page in enumerate(pages) if page is not None]
-    photo_readings = read_pages([(index, pages[index]) for index in present], classifier)
+    photo_readings = read_present(classifier, [photo.page for photo in photos])
     real_readings = read_pages([(sample.name, sample.page) for sample in real_samples], classifier)
     functions = {"max probability": lambda images: classifier(images).max(axis=1)}
     if energy:
@@ -107,9 +104,7 @@ def model_scores(model_path, photos, real_samples, mnist_images, nondigit_images
         def marks(reading):
             return score(np.stack([digit.image for digit in reading.digits]))
 
-        photo_marks = [None] * len(photos)
-        for index, reading in zip(present, photo_readings):
-            photo_marks[index] = marks(reading)
+        photo_marks = [None if reading is None else marks(reading) for reading in photo_readings]
         results[name] = Scores(
             mnist=score(mnist_images), real=np.array([marks(reading).min() for reading in real_readings]),
             photos_all=np.array([-np.inf if m is None else m.max() for m in photo_marks]),

@@ -19,7 +19,7 @@ from conftest import ROOT, run_module
 from digitreader.classify import load_classifier
 from digitreader.model import DEFAULT_MODEL_PATH
 from digitreader.preprocess import ImageError, preprocess_bytes
-from digitreader.reading import read_pages
+from digitreader.reading import read_pages, without_photo
 from digitreader.synthetic.mnist_photos import (DEFAULT_SEED, VARIANTS, generate, plan,
                                                 render_planned)
 
@@ -56,8 +56,7 @@ def _read_photos(mnist_path, planned_photos):
     for planned in planned_photos:
         data = render_planned(images, planned, DEFAULT_SEED)
         try:
-            page = preprocess_bytes(data)
-            page.photo.pixels = None  # only the digits travel back
+            page = without_photo(preprocess_bytes(data))  # only the digits travel back
         except ImageError:
             page = None
         results.append((page, tutorial_digit(data)))

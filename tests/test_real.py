@@ -1,6 +1,8 @@
 """Real handwriting by other people (../shared/data/real: phone photos, scans and drawings of
 digits and numbers from public repositories), read exactly as main.py reads it."""
 
+import functools
+
 import pytest
 
 from conftest import real_folder
@@ -19,11 +21,16 @@ REQUIRED_ACCURACY = {("digits", "mlp"): 0.97, ("digits", "cnn"): 0.98,
 MAX_REJECTED_DIGITS = 0.01
 
 
+@functools.lru_cache(maxsize=None)
+def read_real(name):
+    """(samples, unreadable) of a folder of the real set, preprocessed once for all tests."""
+    labelled, _ = labelled_files(real_folder(name))
+    return read_folder(labelled)
+
+
 @pytest.fixture(scope="module", params=["digits", "numbers"])
 def real_set(request):
-    labelled, _ = labelled_files(real_folder(request.param))
-    samples, unreadable = read_folder(labelled)
-    return request.param, samples, unreadable
+    return (request.param, *read_real(request.param))
 
 
 @pytest.mark.parametrize("arch", sorted(MODEL_PATHS))
@@ -36,8 +43,7 @@ def test_real_handwriting_is_read_right(real_set, arch):
 
 
 def test_real_digits_are_seldom_called_not_a_digit():
-    labelled, _ = labelled_files(real_folder("digits"))
-    samples, unreadable = read_folder(labelled)
+    samples, unreadable = read_real("digits")
     result = evaluate(load_classifier(MODEL_PATHS["mlp"]), samples, unreadable)
     doubted = [item for item in result.scores if not item.reading.sure]
     print(f"\n{len(doubted)} of {len(samples)} real digits below {MIN_CONFIDENCE}: "

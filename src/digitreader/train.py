@@ -78,12 +78,9 @@ OUTLIER_POOL_SHARE = 0.2  # the pool holds this many non-digits per training dig
 OUTLIERS_PER_BATCH = 64  # drawn with each batch of digits
 # lambda, the weight of the cross-entropy to the uniform distribution, CE(uniform, p), beside
 # each digit's cross-entropy (weight 1). With the compiled sparse categorical cross-entropy
-# it is a sample weight: each non-digit gets a uniformly random label at OUTLIER_WEIGHT
-# ("random", whose expectation is the uniform target), or all ten labels at OUTLIER_WEIGHT / 10
-# ("all", exact, ten rows a non-digit).
+# it is a sample weight: each non-digit gets a uniformly random label at OUTLIER_WEIGHT, whose
+# expectation is the uniform target.
 OUTLIER_WEIGHT = 0.5
-OUTLIER_TARGET = "random"
-OUTLIER_TARGETS = ("random", "all")
 OUTLIER_SEED_OFFSET = 1000  # the pool and its warps are drawn from seed + this
 # Symbols left out of the pool: drawn by a hand, each can be a 1.
 OUTLIER_EXCLUDED_SYMBOLS = ("!", "(", ")")
@@ -417,15 +414,12 @@ def outlier_pool(images, labels, seed):
     return np.stack(made).astype(np.float32)
 
 
-def with_outliers(dataset, pool, seed, total_steps, weight=OUTLIER_WEIGHT, target=OUTLIER_TARGET):
+def with_outliers(dataset, pool, seed, total_steps, weight=OUTLIER_WEIGHT):
     """Digit batches (images, labels) with OUTLIERS_PER_BATCH non-digits of `pool` added to
     each, warped as the digits are (without writing styles): (images, labels, sample weights),
-    the digits at weight 1, the non-digits labelled as `target` (OUTLIER_TARGETS) says, their
-    weights adding up to `weight` each."""
+    the digits at weight 1, the non-digits at `weight`, each with a random label."""
     import tensorflow as tf
 
-    if target not in OUTLIER_TARGETS:
-        raise ValueError(f"unknown outlier target {target!r}; choose from {OUTLIER_TARGETS}")
     outliers = (tf.data.Dataset.from_tensor_slices(pool)
                 .shuffle(len(pool), seed=seed + OUTLIER_SEED_OFFSET, reshuffle_each_iteration=True)
                 .repeat()
@@ -436,14 +430,9 @@ def with_outliers(dataset, pool, seed, total_steps, weight=OUTLIER_WEIGHT, targe
         key = tf.stack([tf.cast(seed + OUTLIER_SEED_OFFSET, tf.int64), step])
         count = tf.shape(marks)[0]
         marks = augment_batch(marks, tf.fill([count], -1), key, distortion_strength(step, total_steps))
-        if target == "all":
-            marks = tf.repeat(marks, NUM_CLASSES, axis=0)
-            mark_labels = tf.tile(tf.range(NUM_CLASSES, dtype=tf.int32), [count])
-            mark_weights = tf.fill([count * NUM_CLASSES], weight / NUM_CLASSES)
-        else:
-            mark_labels = tf.random.stateless_uniform([count], tf.random.experimental.stateless_fold_in(
-                key, 200), 0, NUM_CLASSES, dtype=tf.int32)
-            mark_weights = tf.fill([count], float(weight))
+        mark_labels = tf.random.stateless_uniform([count], tf.random.experimental.stateless_fold_in(
+            key, 200), 0, NUM_CLASSES, dtype=tf.int32)
+        mark_weights = tf.fill([count], float(weight))
         return (tf.concat([digits, marks], axis=0), tf.concat([labels, mark_labels], axis=0),
                 tf.concat([tf.ones(tf.shape(labels)), mark_weights], axis=0))
 
@@ -481,9 +470,8 @@ def train(train_data, test_data, epochs, batch_size, seed, arch="mlp", verbose=1
     if outlier_exposure:
         pool = outlier_pool(x_fit, y_fit, seed)
         outliers = {"pool": len(pool), "per_batch": OUTLIERS_PER_BATCH, "weight": OUTLIER_WEIGHT,
-                    "target": OUTLIER_TARGET, "seconds": round(time.perf_counter() - started, 1)}
-        dataset = with_outliers(dataset, pool, seed, steps_per_epoch * epochs, OUTLIER_WEIGHT,
-                                OUTLIER_TARGET)
+                    "target": "random", "seconds": round(time.perf_counter() - started, 1)}
+        dataset = with_outliers(dataset, pool, seed, steps_per_epoch * epochs)
     history = model.fit(
         dataset,
         epochs=epochs,

@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..data import MNIST_ENV, DataError, load_mnist, resolve_mnist_path
+from ..data import DataError, load_mnist, resolve_mnist_path
 from ..model import DEFAULT_MODEL_PATH, ModelFileError, check_model_file
 from . import Progress, positive_int
 

@@ -40,15 +40,38 @@ class ReadPhoto(NamedTuple):
 
 def read_hard_photos(mnist_path, count, seed=DEFAULT_SEED, kinds=HARD_KINDS, workers=None):
     """Render and preprocess `count` hard photos in worker processes: [ReadPhoto], in order."""
+    return _in_workers(_render_and_preprocess, count, workers, str(mnist_path), seed, tuple(kinds))
+
+
+def _in_workers(render, count, workers, *arguments):
+    """render(*arguments, indices) over the indices 0..count-1, PHOTOS_PER_TASK at a time, in
+    worker processes (one per core unless `workers`): the photos made, in order."""
     indices = list(range(count))
-    tasks = [indices[start:start + PHOTOS_PER_TASK]
-             for start in range(0, count, PHOTOS_PER_TASK)]
+    tasks = [indices[start:start + PHOTOS_PER_TASK] for start in range(0, count, PHOTOS_PER_TASK)]
     # Spawned, not forked: the caller may already run a model's threads.
     with ProcessPoolExecutor(workers or os.cpu_count(), mp_context=get_context("spawn"),
                              initializer=cv2.setNumThreads, initargs=(1,)) as pool:
-        return [photo for chunk in pool.map(_render_and_preprocess, repeat(str(mnist_path)),
-                                            repeat(seed), repeat(tuple(kinds)), tasks)
+        return [photo for chunk in pool.map(render, *(repeat(value) for value in arguments), tasks)
                 for photo in chunk]
+
+
+def _page(photo):
+    """The Page of a photo's bytes without its photo (only the marks travel back from a
+    worker), or None when no digit is found."""
+    try:
+        return without_photo(preprocess_bytes(photo))
+    except ImageError:
+        return None
+
+
+def read_present(classifier, pages):
+    """The Reading of each page (read_pages, as main.py reads), None for a page that is None."""
+    present = [index for index, page in enumerate(pages) if page is not None]
+    readings = [None] * len(pages)
+    for index, reading in zip(present, read_pages([(index, pages[index]) for index in present],
+                                                  classifier)):
+        readings[index] = reading
+    return readings
 
 
 @functools.lru_cache(maxsize=1)
@@ -63,22 +86,15 @@ def _render_and_preprocess(mnist_path, seed, kinds, indices):
     photos = []
     for index in indices:
         photo = render_index(images, labels, index, seed, kinds)
-        try:
-            page = without_photo(preprocess_bytes(photo.photo))  # only the digits travel back
-        except ImageError:
-            page = None
-        photos.append(ReadPhoto(*photo, page))
+        photos.append(ReadPhoto(*photo, _page(photo.photo)))
     return photos
 
 
 def reads_right(classifier, photos):
     """Whether each photo's whole label is read: bool array aligned with `photos`."""
-    readable = [index for index, photo in enumerate(photos) if photo.page is not None]
-    readings = read_pages([(index, photos[index].page) for index in readable], classifier)
-    right = np.zeros(len(photos), bool)
-    right[readable] = [reading.number == photos[index].label
-                       for index, reading in zip(readable, readings)]
-    return right
+    readings = read_present(classifier, [photo.page for photo in photos])
+    return np.array([reading is not None and reading.number == photo.label
+                     for photo, reading in zip(photos, readings)], bool)
 
 
 def per_kind(photos, right):
@@ -105,12 +121,7 @@ class NonDigitPhoto(NamedTuple):
 def read_nondigit_photos(count, seed, workers=None):
     """Render and preprocess `count` non-digit photos (nondigits.generate_nondigit_photos,
     each on its own stream of `seed`) in worker processes: [NonDigitPhoto], in order."""
-    indices = list(range(count))
-    tasks = [indices[start:start + PHOTOS_PER_TASK] for start in range(0, count, PHOTOS_PER_TASK)]
-    with ProcessPoolExecutor(workers or os.cpu_count(), mp_context=get_context("spawn"),
-                             initializer=cv2.setNumThreads, initargs=(1,)) as pool:
-        return [photo for chunk in pool.map(_nondigit_photos, repeat(seed), tasks)
-                for photo in chunk]
+    return _in_workers(_nondigit_photos, count, workers, seed)
 
 
 def _nondigit_photos(seed, indices):
@@ -121,23 +132,15 @@ def _nondigit_photos(seed, indices):
     for index in indices:
         kind = KINDS[index % len(KINDS)]  # as generate_nondigit_photos takes them
         photo = render_nondigit_photo(np.random.default_rng([seed, index]), kind)
-        try:
-            page = without_photo(preprocess_bytes(photo))  # only the marks travel back
-        except ImageError:
-            page = None
-        photos.append(NonDigitPhoto(photo, kind, page))
+        photos.append(NonDigitPhoto(photo, kind, _page(photo)))
     return photos
 
 
 def mark_confidences(classifier, pages):
     """The reader's confidence in each mark it reads on each page (read_pages, as main.py
     reads): a list of float arrays, one per page, None for a page that is None (no mark)."""
-    present = [index for index, page in enumerate(pages) if page is not None]
-    readings = read_pages([(index, pages[index]) for index in present], classifier)
-    confidences = [None] * len(pages)
-    for index, reading in zip(present, readings):
-        confidences[index] = np.array([digit.confidence for digit in reading.digits])
-    return confidences
+    return [None if reading is None else np.array([digit.confidence for digit in reading.digits])
+            for reading in read_present(classifier, pages)]
 
 
 def rejected_share(confidences, threshold, every=True):
