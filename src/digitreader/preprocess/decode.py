@@ -67,11 +67,15 @@ class Photo:
     @functools.cached_property
     def gray(self):
         """Luminance float32 (h, w) in [0, 1] (ITU-R 601), transparent pixels white."""
-        if self.pixels.ndim == 3 and self.pixels.shape[2] == 4:
-            return cv2.cvtColor(self.rgb, cv2.COLOR_RGB2GRAY)
         # On the integer pixels, then one pass to float: the cheapest order.
-        gray = self.pixels if self.pixels.ndim == 2 else cv2.cvtColor(self.pixels, cv2.COLOR_BGR2GRAY)
-        return _to_float(gray)
+        if self.pixels.ndim == 2:
+            return _to_float(self.pixels)
+        if self.pixels.shape[2] == 3:
+            return _to_float(cv2.cvtColor(self.pixels, cv2.COLOR_BGR2GRAY))
+        # Luminance is a weighted mean of the channels, so compositing it onto white equals
+        # compositing each channel first, on a third of the pixels.
+        alpha = _to_float(self.pixels[:, :, 3])
+        return _to_float(cv2.cvtColor(self.pixels, cv2.COLOR_BGRA2GRAY)) * alpha + (1.0 - alpha)
 
     @functools.cached_property
     def rgb(self):

@@ -31,9 +31,12 @@ class InkParams:
     background_blur: int = 3
     # The window of the local median (pixels of that copy) against which the ink's polarity
     # is judged, large enough that ink is a minority in it; and how many of the most extreme
-    # pixels on each side are compared.
+    # pixels on each side are compared, on a copy reduced by a whole factor to at most about
+    # polarity_max_side long (judged on a quarter of the pixels, or fewer, votes came out the
+    # same on every photo tried; the count shrinks with the factor, as a pen line's length).
     polarity_median_kernel: int = 51
     polarity_pixels: int = 200
+    polarity_max_side: int = 384
     # Paper darker than this counts as this dark when ink is measured against it.
     min_paper_level: float = 0.1
     # Standard deviation (pixels) of the light blur that calms paper grain before the
@@ -90,11 +93,15 @@ def polarity_votes(gray, small=None, params=InkParams()):
     small = (np.clip(small, 0, 1) * 255).astype(np.uint8)
     paper = cv2.medianBlur(small, params.polarity_median_kernel).astype(np.float32) / 255
     border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])
+    factor = max(1, min(max(gray.shape) // params.polarity_max_side, min(gray.shape)))
+    if factor > 1:
+        height, width = gray.shape
+        gray = cv2.resize(gray, (width // factor, height // factor), interpolation=cv2.INTER_AREA)
     votes = []
     for level in (cv2.resize(paper, gray.shape[::-1], interpolation=cv2.INTER_LINEAR),
                   float(np.median(border)) / 255):
         deviation = gray - level
-        tail = max(1, min(params.polarity_pixels, deviation.size // 2))
+        tail = max(1, min(params.polarity_pixels // factor, deviation.size // 2))
         votes.append(float(largest(-deviation, tail).mean()) >= float(largest(deviation, tail).mean()))
     return tuple(votes)
 
