@@ -113,7 +113,10 @@ def largest(image, count, block=8):
     the count-th largest value from below (count of them are at least that large), so only
     the values above that bound need partitioning.
     """
-    maxima = cv2.dilate(image, np.ones((block, block), np.uint8))[::block, ::block].ravel()
+    rows, columns = image.shape[0] // block, image.shape[1] // block
+    # The whole tiles' maxima (the ragged edge left out: the bound holds on fewer tiles too).
+    maxima = image[:rows * block, :columns * block].reshape(rows, block, columns * block) \
+        .max(axis=1).reshape(rows, columns, block).max(axis=2).ravel()
     if maxima.size > count:
         image = image[image >= np.partition(maxima, maxima.size - count)[maxima.size - count]]
     values = image.ravel()
@@ -148,13 +151,15 @@ def ink_strength(gray, dark_ink, small=None, params=InkParams()):
     (polarity_votes); small: gray's small_copy, if already made.
     """
     paper = estimate_background(gray, dark_ink, small, params)
+    # In place where it can be: each full-size temporary costs about as much as the arithmetic.
     if dark_ink:
         # Ink absorbs a share of the light that falls on it: relative to the paper's
         # brightness, a stroke in a shadow is as strong as the same stroke in full light.
-        ink = (paper - gray) / np.maximum(paper, params.min_paper_level)
+        ink = paper - gray
+        ink /= np.maximum(paper, params.min_paper_level, out=paper)
     else:
-        ink = gray - paper
-    return np.maximum(ink, 0.0)
+        ink = np.subtract(gray, paper, out=paper)
+    return np.maximum(ink, 0.0, out=ink)
 
 
 def ink_mask(ink, enlarged=1.0, params=InkParams()):
@@ -172,7 +177,9 @@ def ink_mask(ink, enlarged=1.0, params=InkParams()):
     peak = float(largest(blurred, count).min()) if blurred.size > count else float(blurred.max())
     if peak < params.min_contrast:
         raise NoDigitFound("no digit found (the image is blank or has too little contrast)")
-    scaled = np.clip(blurred / peak * 255, 0, 255).astype(np.uint8)
+    blurred /= peak
+    blurred *= 255
+    scaled = np.clip(blurred, 0, 255, out=blurred).astype(np.uint8)
     otsu, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     # Otsu can fall into the noise when ink is a tiny share of the frame; keep it above that.
     threshold = max(otsu, params.min_threshold * 255)
