@@ -118,7 +118,10 @@ def largest(image, count, block=8):
     maxima = image[:rows * block, :columns * block].reshape(rows, block, columns * block) \
         .max(axis=1).reshape(rows, columns, block).max(axis=2).ravel()
     if maxima.size > count:
-        image = image[image >= np.partition(maxima, maxima.size - count)[maxima.size - count]]
+        bound = np.partition(maxima, maxima.size - count)[maxima.size - count]
+        if bound == image.max():  # a flat top (the paper of a clean drawing): all of it ties
+            return np.full(count, bound, image.dtype)
+        image = image[image >= bound]
     values = image.ravel()
     return np.partition(values, values.size - count)[values.size - count:]
 
