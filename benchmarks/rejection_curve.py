@@ -7,7 +7,8 @@
 Non-digits: generated photos of marks that are not digits (synthetic.nondigits, seed --seed,
 never the seed training draws its non-digits from), read as main.py reads them; a photo is
 rejected when every mark read is below the threshold ("any": at least one is), and when no
-mark is found at all. Also 28x28 non-digits of every kind, fragments and pairs made from the
+mark is found at all. Marks cut from one piece of ink are scored, as the reader judges them,
+by the least of their scores. Also 28x28 non-digits of every kind, fragments and pairs made from the
 MNIST TEST split. Digits: the MNIST test set (its 28x28s) and the real digits (a folder of
 photos, one digit each, read as main.py reads them); a digit is falsely rejected when a mark
 read in it is below the threshold.
@@ -30,7 +31,7 @@ import numpy as np
 from digitreader.classify import load_classifier
 from digitreader.data import MNIST_ENV, resolve_mnist_path
 from digitreader.model import MODEL_PATHS
-from digitreader.reading import MIN_CONFIDENCE, read_pages
+from digitreader.reading import MIN_CONFIDENCE, least_per_ink, read_pages
 from digitreader.synthetic.measure import read_nondigit_photos, read_present
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,7 +103,8 @@ def model_scores(model_path, photos, real_samples, mnist_images, nondigit_images
     results = {}
     for name, score in functions.items():
         def marks(reading):
-            return score(np.stack([digit.image for digit in reading.digits]))
+            # Marks cut from one piece of ink stand or fall together (reading.MIN_CONFIDENCE).
+            return least_per_ink(score(np.stack([digit.image for digit in reading.digits])), reading.inks)
 
         photo_marks = [None if reading is None else marks(reading) for reading in photo_readings]
         results[name] = Scores(

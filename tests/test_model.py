@@ -11,11 +11,12 @@ from digitreader.model import DEFAULT_MODEL_PATH, MODEL_PATHS, build_mlp, load_m
 REQUIRED_TEST_ACCURACY = {"mlp": 0.99, "cnn": 0.994}
 # "Not a digit" (reading.MIN_CONFIDENCE): the shipped MLP, trained with outlier exposure, must
 # say it for almost no MNIST test digit, and for most generated non-digit photos: a floor
-# below the 90%, not reached yet (a letter cut in two reads as "11"), to catch a step
-# back (without outlier exposure: 13%).
+# below the 90%, not reached yet (a "/" reads as 1, a letter cut in two as "11"), to
+# catch a step back (today 82%; 78% before marks cut from one piece of ink stood or fell
+# together; without outlier exposure: 13%).
 NONDIGIT_PHOTOS = 240  # made at test time, 40 of each kind
 NONDIGIT_SEED = 31  # neither training's (seed + 1000) nor the benchmark's (2027)
-REQUIRED_NONDIGIT_REJECTION = 0.65
+REQUIRED_NONDIGIT_REJECTION = 0.77
 MAX_DIGIT_REJECTION = 0.01
 
 

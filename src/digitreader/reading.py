@@ -25,9 +25,18 @@ from .preprocess import ImageError, Params, Photo, preprocess_bytes, preprocess_
 
 # A mark whose most likely digit is below this probability is not a digit. The shipped MLP,
 # trained to spread its probabilities over marks that are not digits (train.py, outlier
-# exposure), is below it for 0.6% of the MNIST test digits, 0.9% of the real ones and three
-# in four photos of generated non-digits (benchmarks/rejection_curve.py); higher, it would
-# reject more non-digits but also more of the thin-pen and marker digits it reads right.
+# exposure), is below it for 0.6% of the MNIST test digits and 0.9% of the real ones
+# (benchmarks/rejection_curve.py); higher, it would reject more non-digits but also more of
+# the thin-pen and marker digits it reads right.
+#
+# Marks cut from one piece of ink (digits that touch, cut apart where the ink thins) stand or
+# fall together: each is a digit only if every one of them is. A letter or a scribble is
+# often cut into pieces, some of which look like digits (an "A" as "1" and "?", a scribble's
+# curls as "?27"); digits that touch are cut into digits that are each sure. So a mark is
+# judged by the least sure mark cut from its ink (DigitReading.mark_confidence): 84% of the
+# generated non-digit photos are called not a digit instead of 74% (the convnet: 91%, 82%),
+# and no digit or number read right before is read otherwise (a number read with a "?" in it
+# was wrong already).
 MIN_CONFIDENCE = 0.4
 RUNNERS_UP = 2  # the line for one digit names this many next most likely digits
 DECIMALS = 6  # probabilities in records are rounded to this many decimals
@@ -46,14 +55,17 @@ class DigitReading:
 
     image: float32 (28, 28) in [0, 1]; box: (x, y, width, height) in the file's pixels;
     photo_box: the same in the working photo's pixels (Page.photo); probabilities: (10,).
-    It is a digit when the model gives its most likely digit (guess) at least MIN_CONFIDENCE;
-    else it is not a digit (a letter, a scribble, a smudge), and digit is None.
+    It is a digit when the model gives its most likely digit (guess) at least MIN_CONFIDENCE,
+    and so does every mark cut from the same piece of ink (mark_confidence: the least of
+    their confidences, this one's included; None for a mark that shares its ink with no
+    other); else it is not a digit (a letter, a scribble, a smudge), and digit is None.
     """
 
     image: np.ndarray
     box: tuple
     photo_box: tuple
     probabilities: np.ndarray
+    mark_confidence: float = None
 
     @property
     def guess(self):
@@ -64,8 +76,14 @@ class DigitReading:
         return float(self.probabilities[self.guess])
 
     @property
+    def standing(self):
+        """The confidence its verdict rests on: its own, or the least sure of the marks cut
+        from the same ink (mark_confidence)."""
+        return self.confidence if self.mark_confidence is None else self.mark_confidence
+
+    @property
     def digit(self):
-        return self.guess if self.confidence >= MIN_CONFIDENCE else None
+        return self.guess if self.standing >= MIN_CONFIDENCE else None
 
     @property
     def sure(self):
@@ -78,8 +96,12 @@ class DigitReading:
 
     @property
     def looks_like(self):
-        """For a mark that is not a digit: "looks most like 4, 31%"."""
-        return f"looks most like {self.guess}, {self.confidence:.0%}"
+        """For a mark that is not a digit: "looks most like 4, 31%", or for one sure alone
+        but cut from the ink of one that is not a digit, "cut from the ink of a non-digit;
+        looks most like 1, 83%"."""
+        cut = "cut from the ink of a non-digit; " \
+            if self.confidence >= MIN_CONFIDENCE > self.standing else ""
+        return f"{cut}looks most like {self.guess}, {self.confidence:.0%}"
 
     def ranked(self, count):
         """The `count` most likely (digit, probability) pairs, most likely first."""
@@ -90,13 +112,15 @@ class DigitReading:
 @dataclass
 class Reading:
     """What was read in one image: name (its file name or path), page (preprocessing's
-    Page, for figures), its marks, left to right, and the indices of the page's candidates
-    they are (chosen)."""
+    Page, for figures), its marks, left to right, the indices of the page's candidates
+    they are (chosen), and per mark the number of the piece of ink it was cut from (inks:
+    marks cut from one piece share it; see ink_of_marks)."""
 
     name: str
     page: object
     digits: list
     chosen: list = None
+    inks: list = None
 
     @property
     def number(self):
@@ -319,7 +343,34 @@ def read_pages(named_pages, classifier):
             chosen, cost = page.choose(costs)
             options.append((cost, page, chosen, probabilities))
         _, page, chosen, probabilities = min(options, key=lambda option: option[0])
+        inks = ink_of_marks(page.lattice, chosen)
+        least = least_per_ink(probabilities[chosen].max(axis=1), inks)
         digits = [DigitReading(page.crops[index].image, page.crops[index].box.scaled(page.photo.scale),
-                               page.crops[index].box, probabilities[index]) for index in chosen]
-        readings.append(Reading(name, page, digits, chosen))
+                               page.crops[index].box, probabilities[index],
+                               float(lowest) if inks.count(ink) > 1 else None)
+                  for index, ink, lowest in zip(chosen, inks, least)]
+        readings.append(Reading(name, page, digits, chosen, inks))
     return readings
+
+
+def ink_of_marks(lattice, chosen):
+    """Per chosen candidate (indices into lattice.candidates, left to right), the number of
+    the piece of ink it was cut from: candidates holding ink of one connected piece (digits
+    that touch, cut apart; a letter cut in two) share a number. Numbers count from 0."""
+    inks = [frozenset().union(*(atom.labels for atom in lattice.atoms[candidate.first:candidate.last]))
+            for candidate in (lattice.candidates[index] for index in chosen)]
+    numbers = list(range(len(inks)))
+    for later in range(len(inks)):
+        for earlier in range(later):
+            if inks[earlier] & inks[later] and numbers[earlier] != numbers[later]:
+                old = numbers[later]
+                numbers = [numbers[earlier] if number == old else number for number in numbers]
+    renumbered = {}
+    return [renumbered.setdefault(number, len(renumbered)) for number in numbers]
+
+
+def least_per_ink(scores, inks):
+    """Each mark's score replaced by the least among the marks cut from its ink: float array.
+    scores: per mark (higher: more a digit); inks: per mark, as ink_of_marks gives them."""
+    scores, inks = np.asarray(scores, dtype=float), np.asarray(inks)
+    return np.array([scores[inks == ink].min() for ink in inks])
