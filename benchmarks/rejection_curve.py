@@ -202,9 +202,12 @@ def main():
     from digitreader.evaluation import labelled_files, read_folder
     from digitreader.synthetic.nondigits import KINDS, MNIST_KINDS, nondigit_images
 
+    labelled = labelled_files(args.real)[0] if args.real.is_dir() else []
+    if not labelled:
+        parser.error(f"no labelled digit photos in {args.real}: give --real DIR")
     start = time.perf_counter()
     photos = read_nondigit_photos(args.photos, args.seed)
-    real, _ = read_folder(labelled_files(args.real)[0])
+    real, _ = read_folder(labelled)
     with np.load(mnist, allow_pickle=False) as data:
         x_test, y_test = data["x_test"], data["y_test"]
     images, kinds = nondigit_images(IMAGES_PER_KIND * len(KINDS + MNIST_KINDS), args.seed, x_test, y_test)
