@@ -96,6 +96,7 @@ def create_app(model_path):
     # The first call of a Keras model builds its graph (hundreds of ms); pay that here,
     # not in the user's first prediction.
     classifier(np.zeros((1, MNIST_SIZE, MNIST_SIZE), np.float32))
+    classifier.prepare_for(THREADS)
 
     app = Flask(__name__, static_folder=str(STATIC_FOLDER), static_url_path="/static")
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
