@@ -406,6 +406,9 @@ def test_only_the_servers_own_host_names_are_answered(server_url):
     drawing = canvas_png(SEVEN)
     for host in [f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"LocalHost:{port}"]:
         assert post(url, drawing, "image/png", host=host)[0] == 200, host
+    no_host = (f"POST /api/predict HTTP/1.0\r\nContent-Type: image/png\r\n"  # as HTTP/1.0 may
+               f"Content-Length: {len(drawing)}\r\n\r\n")
+    assert exchange(server_url, no_host, drawing)[0] == 200
     # As a page of another site sends them once its name points at 127.0.0.1 (DNS rebinding)
     for host in [f"evil.example:{port}", f"localhost.evil.example:{port}", "localhost",
                  "127.0.0.1:1"]:

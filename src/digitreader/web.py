@@ -247,6 +247,7 @@ def make_local_server(app, port):
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     return LocalServer(
         app, host=HOST, port=port, threads=THREADS, backlog=LISTEN_BACKLOG,
+        server_name=HOST,  # the host of a request that names none (HTTP/1.0 may not)
         connection_limit=CONNECTION_LIMIT, channel_timeout=CONNECTION_TIMEOUT,
         cleanup_interval=1,  # how often silent connections are looked for
         max_request_body_size=MAX_BODY_READ,
