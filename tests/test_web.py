@@ -379,12 +379,14 @@ def test_an_upload_over_the_limit_gets_413(server_url, framing, content_type):
 
 
 @pytest.mark.parametrize("framing", ["chunked", "Content-Length"])
-def test_far_too_large_an_upload_is_refused_unread_and_its_connection_closed(server_url, framing):
-    # Only the start of a 100 MB body is sent: a server that read to its end would wait.
+def test_far_too_large_an_upload_is_refused_before_its_end_its_connection_closed(server_url,
+                                                                                 framing):
+    # Only the start of a body is sent (of 100 MB; chunked, never ending): a server that read
+    # to its end would wait for the rest.
     start = b"\0" * (MAX_BODY_READ + 2**20)
     if framing == "chunked":
-        head, start = post_head(server_url, "image/png", "Transfer-Encoding: chunked"), chunked(start)
-        start = start.removesuffix(b"0\r\n\r\n")  # the body does not end here
+        head = post_head(server_url, "image/png", "Transfer-Encoding: chunked")
+        start = chunked(start).removesuffix(b"0\r\n\r\n")  # the body does not end here
     else:
         head = post_head(server_url, "image/png", f"Content-Length: {100 * 2**20}")
     status, answer = exchange(server_url, head, start)
@@ -425,8 +427,11 @@ def test_stalled_and_trickling_connections_keep_no_one_waiting(app, monkeypatch)
     with serving(app) as url, contextlib.ExitStack() as connections:
         head = post_head(url, "image/png", "Content-Length: 1000").encode()
         threads_before = threading.active_count()
-        stalled, trickling = ([connections.enter_context(socket.create_connection(
-            ("127.0.0.1", port_of(url)))) for _ in range(50)] for _ in range(2))
+
+        def connect():
+            return connections.enter_context(socket.create_connection(("127.0.0.1", port_of(url))))
+
+        stalled, trickling = [connect() for _ in range(50)], [connect() for _ in range(50)]
         for connection in stalled:
             connection.sendall(head + canvas_png(SEVEN)[:500])  # and then nothing more
         stop = threading.Event()
