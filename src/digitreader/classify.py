@@ -43,6 +43,9 @@ class Classifier:
             return np.zeros((0, NUM_CLASSES))
         return np.asarray(self._probabilities(batch), dtype=np.float64)
 
+    def prepare_for(self, calls):
+        """Be ready to be called from `calls` threads at once, before they call."""
+
 
 class KerasClassifier(Classifier):
     runtime = "keras"
@@ -64,8 +67,8 @@ class LiteRTClassifier(Classifier):
     """Runs a LiteRT flatbuffer. One interpreter must not serve two calls at once, so each
     call takes a free one, or makes one (a fraction of a millisecond) when all are busy, and
     gives it back: callers on many threads share as many interpreters as ever ran at once.
-    (One per thread would make one per connection of a server that starts a thread for each,
-    and making one swaps the process's stderr.)"""
+    Making one swaps the process's stderr: a server makes those of all its threads first
+    (prepare_for), so that what its other threads print while it serves is never lost."""
 
     runtime = "litert"
 
@@ -78,6 +81,10 @@ class LiteRTClassifier(Classifier):
         first = self._new_interpreter()
         self._free.put(first)
         super().__init__(path, first[0].get_input_details()[0]["shape_signature"][1:])
+
+    def prepare_for(self, calls):
+        for _ in range(calls - self._free.qsize()):  # none is in use yet
+            self._free.put(self._new_interpreter())
 
     def _new_interpreter(self):
         """(interpreter, input index, output index), its tensors allocated."""

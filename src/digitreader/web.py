@@ -13,28 +13,30 @@ preprocessing in worker processes (reading.PreprocessingPool), the model in the 
 thread. Bad requests get a 4xx with {"error": "..."}, without waiting for the workers when the
 request itself shows it (its type, size, JSON, base64, or a body in no image format); a bug
 met while reading an image gets a 500 with one line, its traceback going to the server's log.
-The server keeps serving: it answers only to its own host names, closes a connection silent
-for CONNECTION_TIMEOUT or whose request takes past REQUEST_DEADLINE, serves at most
-MAX_CONNECTIONS at once, and replaces a worker that dies. Like any program that starts spawned processes, a script that calls create_app needs
-the `if __name__ == "__main__":` guard.
+The server is waitress: one thread reads each connection's request whole before one of a few
+worker threads (THREADS) handles it, so a slow or stalled client holds no thread and keeps no
+one else waiting. It answers only to its own host names, refuses a body over MAX_UPLOAD_BYTES
+(unread when far over), closes a connection silent for CONNECTION_TIMEOUT (one trickling a
+byte now and then stays open, costing a socket), keeps at most CONNECTION_LIMIT open, and
+replaces a preprocessing worker that dies. Like any program that starts spawned processes, a
+script that calls create_app needs the `if __name__ == "__main__":` guard.
 """
 
 import base64
 import binascii
 import json
+import logging
 import os
 import re
-import socket
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
 from flask import Flask, jsonify, request
-from werkzeug.exceptions import (BadRequest, ClientDisconnected, HTTPException,
-                                 RequestEntityTooLarge, UnsupportedMediaType)
-from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
-from werkzeug.wsgi import LimitedStream
+from waitress.channel import HTTPChannel
+from waitress.server import TcpWSGIServer
+from waitress.task import ErrorTask
+from werkzeug.exceptions import (BadRequest, HTTPException, RequestEntityTooLarge,
+                                 UnsupportedMediaType)
 
 from .classify import load_classifier
 from .model import check_model_file
@@ -47,19 +49,21 @@ HOST = "127.0.0.1"
 # pointed at 127.0.0.1, would otherwise use the API as if it were this server's page.
 LOCAL_HOST_NAMES = ("127.0.0.1", "localhost", "[::1]")
 LISTEN_BACKLOG = 128  # connections waiting to be accepted; a burst beyond it is refused
-# Connections served at once, each by its own thread, which may hold a 10 MB upload.
-MAX_CONNECTIONS = 16
+# Requests handled at once, each by a thread once it has arrived whole. Measured: 8 leave one
+# free for a bad request while drawings keep the preprocessing workers busy (with 4 it waited
+# about twice as long); more were no faster.
+THREADS = 8
+# Connections open at once; further ones wait in the listen backlog. An open connection costs
+# a socket (and a temporary file past 512 KB of body), not a thread: this many stay well
+# within the usual limit of 1024 file descriptors.
+CONNECTION_LIMIT = 250
 CONNECTION_TIMEOUT = 15  # seconds a connection may stay silent before it is closed
-# Seconds a request may take from the moment its connection waits for it to its answer: a
-# client trickling a byte now and then is never silent for CONNECTION_TIMEOUT, and would
-# otherwise hold its thread for good. Generous: the largest image allowed reads in 7 s.
-REQUEST_DEADLINE = 30
-DEADLINE_CHECK_SECONDS = 0.5
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-# An upload refused as too large is still read to its end, up to this much, and dropped: a
-# client that sends its whole body before it reads (most do) then gets the 413, not a reset
-# connection. Beyond it the server stops reading.
-MAX_DISCARDED_BYTES = 10 * MAX_UPLOAD_BYTES
+# A body over the limit but not by far is still read whole, then refused: a client that sends
+# all of it before it reads (most scripts do) then gets the 413, not a reset connection. One
+# past this is refused unread (browsers still show that 413), its connection closed.
+MAX_BODY_READ = 2 * MAX_UPLOAD_BYTES
+TOO_LARGE = f"upload too large: the limit is {MAX_UPLOAD_BYTES // 2**20} MB"
 UPLOAD_FIELD = "image"
 # How the files of each format OpenCV decodes begin (its decoders' signatures; OpenEXR is left
 # out, opencv-python ships it disabled). A body that starts otherwise is refused at once
@@ -87,17 +91,19 @@ def create_app(model_path):
     """
     check_model_file(model_path)  # a wrong path is told before any worker starts
     # Started before the model is loaded, so that the workers' imports overlap it. More
-    # workers than connections served at once would never all work.
-    preprocessing = PreprocessingPool(min(os.cpu_count() or 1, MAX_CONNECTIONS))
+    # workers than requests handled at once would never all work.
+    preprocessing = PreprocessingPool(min(os.cpu_count() or 1, THREADS))
     # The model runs in each request's thread: classifiers may be called from several at
     # once, and it takes a fraction of a millisecond.
     classifier = load_classifier(model_path)
     # The first call of a Keras model builds its graph (hundreds of ms); pay that here,
     # not in the user's first prediction.
     classifier(np.zeros((1, MNIST_SIZE, MNIST_SIZE), np.float32))
+    classifier.prepare_for(THREADS)
 
     app = Flask(__name__, static_folder=str(STATIC_FOLDER), static_url_path="/static")
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
+    log = app.logger  # with Flask's handler from now on: also the server's, for its refusals
 
     @app.before_request
     def only_own_host_names():
@@ -129,18 +135,16 @@ def create_app(model_path):
             # A bug of ours that this image brought out: the traceback (a worker's included)
             # is for the server's log, the client gets one line, and the next request is
             # served as usual.
-            app.logger.exception("reading the image %r failed", name)
+            log.exception("reading the image %r failed", name)
             return jsonify(error=INTERNAL_ERROR), 500
         return jsonify({**reading.record(images=True), "found": True})
 
-    @app.errorhandler(RequestEntityTooLarge)
-    def too_large(error):
-        discard_rest_of_body()
-        return jsonify(error=f"upload too large: the limit is {MAX_UPLOAD_BYTES // 2**20} MB"), 413
-
     @app.errorhandler(HTTPException)
     def http_error_as_json(error):
-        response = jsonify(error=error.description)
+        message = TOO_LARGE if isinstance(error, RequestEntityTooLarge) else error.description
+        # Successes go unlogged: the page predicts several times a second while drawing.
+        log.warning("%s %s: %d %s", request.method, request.path, error.code, message)
+        response = jsonify(error=message)
         response.status_code = error.code
         # Keep the error's own headers, such as the Allow of a 405.
         response.headers.extend((name, value) for name, value in error.get_headers()
@@ -158,7 +162,8 @@ def create_app(model_path):
 
 def image_from_request():
     """(name, image bytes) from the current request; raises a 4xx HTTPException for bad ones."""
-    body = whole_body()
+    # The server has read the body whole; kept, request.files parses it from here.
+    body = request.get_data(parse_form_data=False)
     content_type = request.mimetype
     if content_type.startswith("image/"):
         return "image", body
@@ -177,51 +182,6 @@ def image_from_request():
         f"unsupported content type {content_type or '(none)'}: send an image/* body, a "
         f'multipart form with the file in "{UPLOAD_FIELD}", or JSON {{"image": "data:..."}}'
     )
-
-
-def whole_body():
-    """The request's body, read to its end and kept for request.files; 413 when it is larger
-    than MAX_UPLOAD_BYTES.
-
-    Read whatever the content type, so that nothing is left unread when the answer goes.
-    """
-    environ = request.environ
-    try:
-        body = request.get_data(parse_form_data=False)
-        # Werkzeug cuts a chunked body (no Content-Length) at MAX_CONTENT_LENGTH without a
-        # word, as if it ended there: whether it goes on tells.
-        more = (len(body) == MAX_UPLOAD_BYTES and "wsgi.input_terminated" in environ
-                and environ["wsgi.input"].read(1))
-    except (OSError, ClientDisconnected):
-        raise BadRequest("the request's body could not be read to its end: the connection "
-                         "broke or stalled, or its chunked encoding is malformed") from None
-    if more:
-        raise RequestEntityTooLarge()
-    return body
-
-
-def discard_rest_of_body():
-    """Read and drop what is left of a body refused as too large, up to MAX_DISCARDED_BYTES;
-    beyond that, stop reading from the connection."""
-    environ = request.environ
-    if "wsgi.input_terminated" in environ:  # chunked: the stream ends where the body does
-        rest = environ["wsgi.input"]
-    elif (request.content_length or 0) > MAX_UPLOAD_BYTES:  # refused from its header, unread
-        rest = LimitedStream(environ["wsgi.input"], request.content_length)
-    else:
-        return
-    discarded = 0
-    try:
-        while discarded < MAX_DISCARDED_BYTES:
-            block = rest.read(64 * 1024)
-            if not block:
-                return
-            discarded += len(block)
-        # Werkzeug's server would otherwise go on reading after the answer, up to 10 GB.
-        if "werkzeug.socket" in environ:
-            environ["werkzeug.socket"].shutdown(socket.SHUT_RD)
-    except (OSError, ClientDisconnected):  # the client went away or stalled: nothing to drop
-        pass
 
 
 def image_from_json(body):
@@ -248,91 +208,51 @@ def no_digit_answer(name, reason):
     return {"file": str(name), "found": False, "sure": False, "digit": None, "message": reason}
 
 
-class RequestHandler(WSGIRequestHandler):
-    """Closes a connection silent for CONNECTION_TIMEOUT or whose request takes past
-    REQUEST_DEADLINE (a stalled or trickling upload would hold its thread for good), and logs
-    failed requests only: the page predicts several times a second
-    while drawing."""
+class JsonErrorTask(ErrorTask):
+    """The answer to a request waitress refuses itself (a body over the limit, a malformed
+    request) in JSON, as the app's: the page shows its "error"."""
 
-    timeout = CONNECTION_TIMEOUT
-    deadline = REQUEST_DEADLINE
-
-    def handle_one_request(self):
-        self.server.watch(self.connection, time.monotonic() + self.deadline)
-        try:
-            super().handle_one_request()
-        finally:
-            self.server.unwatch(self.connection)
-
-    def log_request(self, code="-", size="-"):
-        if str(code).isdigit() and int(code) >= 400:
-            super().log_request(code, size)
+    def execute(self):
+        request, error = self.request, self.request.error
+        message = TOO_LARGE if error.code == 413 else f"{error.reason.lower()}: {error.body}"
+        # As the app logs its refusals (its logger); a request too malformed has no method.
+        logging.getLogger(__name__).warning("%s %s: %d %s", getattr(request, "command", "?"),
+                                            getattr(request, "path", "?"), error.code, message)
+        body = json.dumps({"error": message}).encode()
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.append(("Content-Type", "application/json"))
+        self.content_length = len(body)
+        self.set_close_on_finish()
+        self.write(body)
 
 
-class LocalServer(ThreadedWSGIServer):
-    """Werkzeug's threaded server, with at most MAX_CONNECTIONS connections served at once."""
+class JsonErrorChannel(HTTPChannel):
+    error_task_class = JsonErrorTask
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._closed = threading.Event()
-        self.connection_slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
-        self._deadlines = {}  # connection socket -> time.monotonic() its request must end by
-        self._deadlines_lock = threading.Lock()
-        threading.Thread(target=self._cut_off_late_requests, daemon=True).start()
 
-    def server_close(self):
-        # Werkzeug's __init__ calls this too, on the socket it opens before taking the one given.
-        if hasattr(self, "_closed"):
-            self._closed.set()
-        super().server_close()
+class LocalServer(TcpWSGIServer):
+    """waitress' server, with its own refusals in JSON."""
 
-    def watch(self, connection, deadline):
-        with self._deadlines_lock:
-            self._deadlines[connection] = deadline
+    channel_class = JsonErrorChannel
 
-    def unwatch(self, connection):
-        with self._deadlines_lock:
-            self._deadlines.pop(connection, None)
-
-    def _cut_off_late_requests(self):
-        # One thread for all connections: a shut socket ends the blocked read as if the
-        # client had gone, and the connection closes.
-        while not self._closed.wait(DEADLINE_CHECK_SECONDS):
-            now = time.monotonic()
-            with self._deadlines_lock:
-                late = [connection for connection, deadline in self._deadlines.items()
-                        if deadline < now]
-                for connection in late:
-                    del self._deadlines[connection]
-            for connection in late:
-                try:
-                    connection.shutdown(socket.SHUT_RDWR)
-                except OSError:  # closed meanwhile
-                    pass
-
-    def process_request(self, request, client_address):
-        # Until a slot is free, further connections wait in the listen backlog.
-        self.connection_slots.acquire()
-        try:
-            super().process_request(request, client_address)  # starts the connection's thread
-        except BaseException:
-            self.connection_slots.release()
-            raise
-
-    def process_request_thread(self, request, client_address):
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self.connection_slots.release()
+    @property
+    def port(self):
+        return self.effective_port
 
 
 def make_local_server(app, port):
-    """A threaded HTTP server for `app` on 127.0.0.1:`port` (0: any free port), not started.
+    """A waitress server for `app` on 127.0.0.1:`port` (0: any free port), its port `.port`,
+    not yet serving: run() serves until Ctrl+C (KeyboardInterrupt), close() closes its socket.
 
     Raises OSError when the port cannot be had (in use, or privileged).
     """
-    # Bind here rather than let Werkzeug do it: on a taken port Werkzeug prints its own advice
-    # and exits the process, where app.py says what went wrong in one line.
-    with socket.create_server((HOST, port), backlog=LISTEN_BACKLOG) as listener:
-        # Werkzeug serves on a duplicate of this socket's descriptor.
-        return LocalServer(HOST, port, app, handler=RequestHandler, fd=listener.fileno())
+    # With few threads a burst of requests waits its turn, and waitress warns of it each time.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    return LocalServer(
+        app, host=HOST, port=port, threads=THREADS, backlog=LISTEN_BACKLOG,
+        server_name=HOST,  # the host of a request that names none (HTTP/1.0 may not)
+        connection_limit=CONNECTION_LIMIT, channel_timeout=CONNECTION_TIMEOUT,
+        cleanup_interval=1,  # how often silent connections are looked for
+        max_request_body_size=MAX_BODY_READ,
+        log_socket_errors=False,  # a client gone before its answer is no error of the server's
+    )

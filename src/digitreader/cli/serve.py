@@ -53,9 +53,9 @@ def run(args, parser):
     # outright, it would leave multiprocessing's resource tracker warning of leaked semaphores).
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
+        server.run()  # returns on KeyboardInterrupt, its threads stopped
+    except KeyboardInterrupt:  # a second one, while they stop
         pass
     finally:
-        server.server_close()
+        server.close()
     return 0
