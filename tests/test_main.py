@@ -264,6 +264,25 @@ def test_a_bug_on_one_file_costs_that_file_only(monkeypatch):
     assert second == "page of good.png"
 
 
+
+def test_a_page_sent_back_by_a_worker_reads_the_same_and_is_little_more_than_its_28x28s():
+    import pickle
+
+    from digitreader.classify import load_classifier
+    from digitreader.preprocess import preprocess_file
+    from digitreader.reading import read_pages, without_photo
+
+    classifier = load_classifier(MODEL_PATHS["mlp"])
+    for path in (ROOT / "samples" / "2026_sticky_note.jpg", ROOT / "samples" / "3_shadow.jpg"):
+        page = preprocess_file(path)
+        sent = without_photo(page)
+        (read_here,), (read_sent,) = (read_pages([(path.name, version)], classifier)
+                                      for version in (page, sent))
+        assert read_sent.record(images=True) == read_here.record(images=True)
+        # The photo and the candidates' masks stay in the worker: they were 9/10 of the rest.
+        images = sum(crop.image.nbytes for crop in sent.crops)
+        assert len(pickle.dumps(sent)) < 2 * images, path.name
+
 # Run with this on PYTHONPATH, Python cannot import TensorFlow: as in a reading-only install.
 WITHOUT_TENSORFLOW = '''
 import importlib.abc, sys

@@ -246,11 +246,20 @@ def _preprocess_one(path, params, keep_photo):
 
 
 def without_photo(page):
-    """The Page with only its photo's scale: what reading needs, not what figures draw (a
-    worker sends back kilobytes, not the megabytes of the photo and its mask)."""
+    """The Page with only its photo's scale and none of its candidates' masks: what reading
+    needs, not what figures draw (a worker sends back kilobytes, not the megabytes of the
+    photo and the masks, nine tenths of the rest)."""
     light = Photo(None, page.photo.scale)
-    return dataclasses.replace(page, photo=light, alternative=page.alternative and
-                               dataclasses.replace(page.alternative, photo=light))
+
+    def lightened(page):
+        candidates = [candidate._replace(region=candidate.region._replace(mask=None))
+                      for candidate in page.lattice.candidates]
+        return dataclasses.replace(page, photo=light,
+                                   lattice=page.lattice._replace(candidates=candidates),
+                                   crops=[dataclasses.replace(crop, mask=None) for crop in page.crops])
+
+    return dataclasses.replace(lightened(page),
+                               alternative=page.alternative and lightened(page.alternative))
 
 
 class PreprocessingPool:

@@ -46,7 +46,8 @@ class DigitCrop:
     """One digit as the model will see it.
 
     image: float32 (28, 28) in [0, 1], white on black; box: where it is in the Photo's pixels;
-    mask: bool (box height, box width), the pixels taken for it.
+    mask: bool (box height, box width), the pixels taken for it (None in a Page sent back
+    without its photo: reading.without_photo).
     """
 
     image: np.ndarray
