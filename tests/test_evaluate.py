@@ -2,6 +2,7 @@
 models, bad input; and the labelling and scoring rules it follows."""
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -39,6 +40,20 @@ def photo_folder(tmp_path_factory):
                 "unlabelled": [str(folder / "20240105_0932.jpg"), str(folder / "notes.txt")]}
     return folder, expected
 
+
+
+def test_a_pipe_in_the_folder_is_listed_as_unreadable_not_passed_over(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    shutil.copy(sample(3), folder / sample(3).name)
+    os.mkfifo(folder / "8_pipe.png")  # would block a reader that opened it
+    result = run_cli("evaluate.py", folder, "--json", "--output-dir", tmp_path / "out", timeout=120)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    (unreadable,) = report["unreadable"]
+    assert unreadable["file"] == str(folder / "8_pipe.png")
+    assert "not a regular file" in unreadable["error"]
+    assert report["models"][0]["images"] == 1
 
 def test_folder_json_has_counts_confusions_unreadable_files_and_figures(photo_folder, tmp_path):
     folder, expected = photo_folder

@@ -68,7 +68,8 @@ def test_save_figure_writes_one_file_per_image(tmp_path):
     assert image is not None and image.shape[1] > image.shape[0] > 200
 
 
-@pytest.mark.parametrize("name", ["out", "out.xyz"])
+# .pgf is a format matplotlib lists, but saving it needs LaTeX: refused like the others.
+@pytest.mark.parametrize("name", ["out", "out.xyz", "out.pgf"])
 def test_save_figure_without_a_format_suffix_is_a_usage_error(tmp_path, name):
     result = run_cli("main.py", "--save-figure", tmp_path / name, sample_images()[0], timeout=60)
     assert result.returncode == 2 and result.stdout == ""

@@ -92,7 +92,9 @@ def labelled_files(folder):
     labelled, unlabelled = [], []
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+        # Not a regular file but no folder either (a pipe, a socket, a broken link): listed
+        # as unreadable with the reason, not passed over in silence.
+        if path.is_dir() or any(part.startswith(".") for part in relative.parts):
             continue
         label = file_label(relative)
         if label is None:

@@ -25,7 +25,9 @@ def savable_figure_path(text):
     """argparse type: a file name whose suffix is a format matplotlib saves figures in."""
     from matplotlib.figure import Figure  # only when the flag is given: it costs a moment
 
-    suffixes = sorted(f".{name}" for name in Figure().canvas.get_supported_filetypes())
+    # PGF is left out: saving it needs a LaTeX installation.
+    suffixes = sorted(f".{name}" for name in Figure().canvas.get_supported_filetypes()
+                      if name != "pgf")
     path = Path(text)
     if path.suffix.lower() not in suffixes:
         raise argparse.ArgumentTypeError(

@@ -30,7 +30,8 @@ def keras_path(text):
 
 def add_arguments(parser):
     parser.add_argument("--epochs", type=positive_int,
-                        help="passes over the training set (default: 30 for mlp, 15 for cnn)")
+                        help=f"passes over the training set (default: {DEFAULT_EPOCHS['mlp']} "
+                        f"for mlp, {DEFAULT_EPOCHS['cnn']} for cnn)")
     parser.add_argument("--batch-size", type=positive_int, default=DEFAULT_BATCH_SIZE,
                         help=f"images per training step (default {DEFAULT_BATCH_SIZE})")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
@@ -45,8 +46,8 @@ def add_arguments(parser):
                         help="train on digits only, without generated non-digits taught towards "
                         "uniform probabilities (outlier exposure, the default)")
     parser.add_argument("--output", metavar="PATH", type=keras_path,
-                        help="where to write the .keras model; the .json record and "
-                        "_curves.png go beside it (default models/mnist_<arch>.keras)")
+                        help="where to write the .keras model; its LiteRT export (.tflite), the .json "
+                        "record and _curves.png go beside it (default models/mnist_<arch>.keras)")
 
 
 def run(args, parser):
