@@ -57,8 +57,8 @@ class DigitReading:
     photo_box: the same in the working photo's pixels (Page.photo); probabilities: (10,).
     It is a digit when the model gives its most likely digit (guess) at least MIN_CONFIDENCE,
     and so does every mark cut from the same piece of ink (mark_confidence: the least of
-    their confidences, this one's included; None for a mark that shares its ink with no
-    other); else it is not a digit (a letter, a scribble, a smudge), and digit is None.
+    their confidences, this one's included, as read_pages sets it; None counts as its own);
+    else it is not a digit (a letter, a scribble, a smudge), and digit is None.
     """
 
     image: np.ndarray
@@ -355,9 +355,8 @@ def read_pages(named_pages, classifier):
         inks = ink_of_marks(page.lattice, chosen)
         least = least_per_ink(probabilities[chosen].max(axis=1), inks)
         digits = [DigitReading(page.crops[index].image, page.crops[index].box.scaled(page.photo.scale),
-                               page.crops[index].box, probabilities[index],
-                               float(lowest) if inks.count(ink) > 1 else None)
-                  for index, ink, lowest in zip(chosen, inks, least)]
+                               page.crops[index].box, probabilities[index], float(lowest))
+                  for index, lowest in zip(chosen, least)]
         readings.append(Reading(name, page, digits, chosen, inks))
     return readings
 

@@ -119,7 +119,9 @@ def largest(image, count, block=8):
         .max(axis=1).reshape(rows, columns, block).max(axis=2).ravel()
     if maxima.size > count:
         bound = np.partition(maxima, maxima.size - count)[maxima.size - count]
-        if bound == image.max():  # a flat top (the paper of a clean drawing): all of it ties
+        # A flat top (the paper of a clean drawing): all of it ties. The whole image is looked
+        # at only when the tiles say so (its ragged edge may hold more).
+        if bound == maxima.max() and bound == image.max():
             return np.full(count, bound, image.dtype)
         image = image[image >= bound]
     values = image.ravel()
