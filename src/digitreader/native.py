@@ -1,6 +1,7 @@
-"""Keeping native libraries' chatter off stderr."""
+"""Native libraries: keeping their chatter off stderr, and C's allocator tuned for our arrays."""
 
 import contextlib
+import ctypes
 import os
 import sys
 import threading
@@ -30,3 +31,25 @@ def native_stderr_silenced():
             os.dup2(saved, 2)
             os.close(saved)
             os.close(devnull)
+
+
+# glibc's mallopt parameters (malloc.h) and the largest mmap threshold it accepts on 64 bits.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_KEPT_ALLOCATION_BYTES = 32 * 2**20
+_KEPT_FREE_BYTES = 64 * 2**20
+
+
+def keep_freed_memory():
+    """Have glibc's malloc keep the memory of freed arrays for the next ones (Linux only).
+
+    Preprocessing a photo makes dozens of temporaries of megabytes each. By default glibc
+    gives each back to the kernel when it is freed, and the next one's pages are faulted in
+    anew: a thousand page faults per photo, an eighth of a worker's CPU. Kept, the same
+    memory serves photo after photo (peak memory is unchanged: it is the largest photo's).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    if mallopt is not None:  # musl has it too, as a no-op
+        mallopt(_M_MMAP_THRESHOLD, _KEPT_ALLOCATION_BYTES)
+        mallopt(_M_TRIM_THRESHOLD, _KEPT_FREE_BYTES)

@@ -21,6 +21,7 @@ from multiprocessing import connection, get_context
 import cv2
 import numpy as np
 
+from .native import keep_freed_memory
 from .preprocess import ImageError, Params, Photo, preprocess_bytes, preprocess_file
 
 # A mark whose most likely digit is below this probability is not a digit. The shipped MLP,
@@ -218,7 +219,7 @@ def preprocess_files(paths, params=Params(), keep_photos=True, progress=None):
     method = ("fork" if sys.platform == "linux" and threading.active_count() == 1
               and not native_threads else "spawn")
     with ProcessPoolExecutor(workers, mp_context=get_context(method),
-                             initializer=_one_thread_each) as pool:
+                             initializer=_set_up_worker) as pool:
         chunk = max(1, len(paths) // (4 * workers))
         results = []
         for result in pool.map(_preprocess_one, paths, repeat(params), repeat(keep_photos),
@@ -229,8 +230,9 @@ def preprocess_files(paths, params=Params(), keep_photos=True, progress=None):
     return results
 
 
-def _one_thread_each():
+def _set_up_worker():
     cv2.setNumThreads(1)  # one worker process per core already
+    keep_freed_memory()
 
 
 def _preprocess_one(path, params, keep_photo):
@@ -310,7 +312,7 @@ class PreprocessingPool:
 
 
 def _start_pool_worker():
-    _one_thread_each()
+    _set_up_worker()
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     os.close(devnull)
