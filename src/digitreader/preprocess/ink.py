@@ -58,11 +58,6 @@ class InkParams:
     strip_aspect: float = 2.0
 
 
-def to_gray(rgb):
-    """RGB float32 (h, w, 3) in [0, 1] -> luminance float32 (h, w) in [0, 1] (ITU-R 601)."""
-    return cv2.cvtColor(rgb.astype(np.float32), cv2.COLOR_RGB2GRAY)
-
-
 def small_copy(gray, params=InkParams()):
     """gray reduced so its shorter side is background_short_side (its longer at most
     background_max_side), averaging pixels.
@@ -134,6 +129,9 @@ def largest(image, count, block=8):
     return np.concatenate([above, np.full(count - above.size, bound, image.dtype)])
 
 
+_LEVELS = 65535  # of the paper's brightness in estimate_background
+
+
 def estimate_background(gray, dark_ink, small=None, params=InkParams()):
     """Smooth paper brightness under the digit: float32 (h, w) in [0, 1]. small: gray's
     small_copy, if already made.
@@ -144,14 +142,17 @@ def estimate_background(gray, dark_ink, small=None, params=InkParams()):
     """
     height, width = gray.shape
     small = small_copy(gray, params) if small is None else small
+    # In 16-bit levels: OpenCV's morphology takes half the time it takes on floats, and a
+    # level (1/65535) is far finer than the 8 bits of a photo.
+    levels = np.rint(np.clip(small, 0.0, 1.0) * _LEVELS).astype(np.uint16)
     # Reflect the border so the disc near the edge sees as much paper as in the middle.
     pad = params.background_kernel
-    padded = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_REFLECT)
+    padded = cv2.copyMakeBorder(levels, pad, pad, pad, pad, cv2.BORDER_REFLECT)
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (pad, pad))
     operation = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN
     smooth = cv2.morphologyEx(padded, operation, disc)
     blur = params.background_blur
-    smooth = cv2.blur(smooth, (blur, blur))[pad:-pad, pad:-pad]
+    smooth = cv2.blur(smooth, (blur, blur))[pad:-pad, pad:-pad].astype(np.float32) / _LEVELS
     return cv2.resize(smooth, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
