@@ -291,3 +291,16 @@ def test_a_digit_drawn_with_a_one_pixel_pencil_is_read():
     digit = OneDigit(decode(encode(canvas)).rgb)
     assert np.isfinite(digit.digit).all() and digit.digit.max() > 0.9
     assert 1.5 <= stroke_width(digit.digit > 0.5) <= 4.0
+
+
+def test_largest_values_are_found_exactly_ties_and_ragged_edges_included():
+    # The ink peak and the polarity votes rest on it: a wrong value would move the threshold.
+    from digitreader.preprocess.ink import largest
+    rng = np.random.default_rng(5)
+    for _ in range(400):
+        height, width = rng.integers(1, 70, 2)
+        levels = int(rng.integers(1, 300))  # few levels: ties by the hundred at the bound
+        image = (rng.integers(0, levels, (height, width)) / 255).astype(np.float32)
+        count = int(rng.integers(1, height * width + 1))
+        expected = np.sort(image.ravel())[-count:]
+        assert np.array_equal(np.sort(largest(image, count)), expected), (height, width, count)
