@@ -188,4 +188,6 @@ def _to_float(image):
     """uint8, uint16 or float32 pixels -> float32 in [0, 1] (a new array)."""
     if image.dtype == np.float32:
         return np.clip(image, 0.0, 1.0)
-    return image.astype(np.float32) / (255.0 if image.dtype == np.uint8 else 65535.0)
+    converted = image.astype(np.float32)
+    converted /= 255.0 if image.dtype == np.uint8 else 65535.0  # in place: one pass, not two
+    return converted
