@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import warnings
 
 import cv2
 import numpy as np
@@ -110,6 +111,17 @@ def test_sixteen_bit_png_reads_like_eight_bit():
     from_eight = OneDigit(decode(encode(eight)).rgb).digit
     from_sixteen = OneDigit(decode(encode(sixteen)).rgb).digit
     assert np.abs(from_eight - from_sixteen).max() < 0.01
+
+
+def test_a_float_tiff_with_no_data_pixels_reads_them_as_paper():
+    # Scientific tools write NaN (no data) and infinities into float TIFFs.
+    clean = draw(SEVEN)[:, :, 0].astype(np.float32)
+    holes = clean.copy()
+    holes[20:60, 20:60], holes[0, :], holes[-1, :5] = np.nan, np.inf, -np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # NaN must not reach a cast or a comparison
+        from_holes = OneDigit(decode(encode(holes, ".tiff")).rgb).digit
+    assert np.abs(from_holes - OneDigit(decode(encode(clean, ".tiff")).rgb).digit).max() < 0.01
 
 
 def test_large_jpeg_is_decoded_reduced_to_the_working_size():
@@ -297,10 +309,17 @@ def test_largest_values_are_found_exactly_ties_and_ragged_edges_included():
     # The ink peak and the polarity votes rest on it: a wrong value would move the threshold.
     from digitreader.preprocess.ink import largest
     rng = np.random.default_rng(5)
-    for _ in range(400):
-        height, width = rng.integers(1, 200, 2)
-        levels = int(rng.integers(1, 300))  # few levels: ties by the hundred at the bound
-        image = (rng.integers(0, levels, (height, width)) / 255).astype(np.float32)
+    for trial in range(600):
+        height, width = (int(side) for side in rng.integers(1, 200, 2))
+        if trial % 3 == 2:
+            # As the polarity votes' deviations: negative, one spike in every 8x8 tile, so
+            # that the count largest are exactly the spikes above the bound.
+            image = -1 - rng.random((height, width))
+            image[::8, ::8] = rng.random(image[::8, ::8].shape)
+        else:
+            levels = int(rng.integers(1, 300))  # few levels: ties by the hundred at the bound
+            image = rng.integers(0, levels, (height, width)) / 255
+        image = image.astype(np.float32 if trial % 2 else np.float64)
         # Mostly fewer than the image's 8x8 tiles (the bound is used), sometimes all pixels.
         count = int(rng.integers(1, height * width + 1)) if rng.random() < 0.1 else \
             int(rng.integers(1, max(2, height * width // 64)))

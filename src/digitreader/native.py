@@ -1,7 +1,6 @@
 """Native libraries: keeping their chatter off stderr, and C's allocator tuned for our arrays."""
 
 import contextlib
-import ctypes
 import os
 import sys
 import threading
@@ -33,10 +32,13 @@ def native_stderr_silenced():
             os.close(devnull)
 
 
-# glibc's mallopt parameters (malloc.h) and the largest mmap threshold it accepts on 64 bits.
+# glibc's mallopt parameters (malloc.h).
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-_KEPT_ALLOCATION_BYTES = 32 * 2**20
-_KEPT_FREE_BYTES = 64 * 2**20
+# Arrays up to this size come from the heap, not from mmap, so their memory can be reused:
+# the largest threshold 64-bit glibc accepts, above a working-size photo's arrays (4 MB).
+_MMAP_THRESHOLD_BYTES = 32 * 2**20
+# Up to this much freed memory stays in the heap: room for one photo's temporaries.
+_TRIM_THRESHOLD_BYTES = 64 * 2**20
 
 
 def keep_freed_memory():
@@ -45,11 +47,16 @@ def keep_freed_memory():
     Preprocessing a photo makes dozens of temporaries of megabytes each. By default glibc
     gives each back to the kernel when it is freed, and the next one's pages are faulted in
     anew: a thousand page faults per photo, an eighth of a worker's CPU. Kept, the same
-    memory serves photo after photo (peak memory is unchanged: it is the largest photo's).
+    memory serves photo after photo. Peak memory is unchanged, but a worker that waits keeps
+    what its largest photo needed (up to _TRIM_THRESHOLD_BYTES more than it would hold).
     """
     if not sys.platform.startswith("linux"):
         return
-    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
-    if mallopt is not None:  # musl has it too, as a no-op
-        mallopt(_M_MMAP_THRESHOLD, _KEPT_ALLOCATION_BYTES)
-        mallopt(_M_TRIM_THRESHOLD, _KEPT_FREE_BYTES)
+    try:
+        import ctypes  # absent from some Python builds
+        mallopt = getattr(ctypes.CDLL(None), "mallopt", None)  # absent from musl
+    except (ImportError, OSError):
+        return
+    if mallopt is not None:
+        mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)
+        mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD_BYTES)

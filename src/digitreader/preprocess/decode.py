@@ -187,7 +187,8 @@ def _to_rgb_on_white(image):
 def _to_float(image):
     """uint8, uint16 or float32 pixels -> float32 in [0, 1] (a new array)."""
     if image.dtype == np.float32:
-        return np.clip(image, 0.0, 1.0)
+        # A float TIFF may hold NaN (no data) or infinities: no data is paper.
+        return np.clip(np.nan_to_num(image, nan=1.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
     converted = image.astype(np.float32)
     converted /= 255.0 if image.dtype == np.uint8 else 65535.0  # in place: one pass, not two
     return converted
