@@ -116,17 +116,16 @@ def largest(image, count, block=8):
     for offset in range(1, block):
         np.maximum(maxima, across[:, offset::block], out=maxima)
     maxima = maxima.ravel()
-    if maxima.size <= count:
-        values = image.ravel()
-        return np.partition(values, values.size - count)[values.size - count:]
-    bound = np.partition(maxima, maxima.size - count)[maxima.size - count]
-    # At least `count` values reach the bound: those above it, then as many as needed of the
-    # bound itself. Pixels quantised to 8 bits tie at the bound by the thousand (the paper
-    # of a clean drawing, all of it), so it is not partitioned with them.
-    above = image[image > bound]
-    if above.size >= count:
-        return np.partition(above, above.size - count)[above.size - count:]
-    return np.concatenate([above, np.full(count - above.size, bound, image.dtype)])
+    if maxima.size > count:
+        bound = np.partition(maxima, maxima.size - count)[maxima.size - count]
+        # At least `count` values reach the bound: those above it, then as many as needed of
+        # the bound itself. Pixels quantised to 8 bits tie at the bound by the thousand (the
+        # paper of a clean drawing, all of it), so it is not partitioned with them.
+        image = image[image > bound]
+        if image.size < count:
+            return np.concatenate([image, np.full(count - image.size, bound, image.dtype)])
+    values = image.ravel()
+    return np.partition(values, values.size - count)[values.size - count:]
 
 
 _LEVELS = 65535  # of the paper's brightness in estimate_background
