@@ -188,6 +188,19 @@ def test_ruled_and_squared_lines_are_not_taken_for_the_digit():
     assert np.abs(result.digit - plain.digit).mean() < 0.05
 
 
+def test_an_amount_fields_baseline_is_not_taken_for_digits():
+    """Two digits over a printed baseline that touches them, scanned small (50 px tall) in a
+    field under twice as wide as tall: the line is a rule, not a digit or part of one."""
+    for width in (84, 95):
+        field = np.minimum(draw(SEVEN, size=(50, width), box=(8, 6, 30), thickness=3),
+                           draw(SEVEN, size=(50, width), box=(46, 6, 30), thickness=3))
+        cv2.line(field, (3, 36), (width - 3, 36), (0.15,) * 3, 1, cv2.LINE_AA)
+        photo = decode(encode((field * 255).astype(np.uint8)))
+        page = preprocess(photo)
+        assert len(page.digits) == 2, width
+        assert all(digit.box.width < 0.4 * photo.rgb.shape[1] for digit in page.digits), width
+
+
 def test_dark_table_at_the_photo_edge_is_not_the_digit():
     photo = draw(SEVEN, box=(300, 200, 200))
     photo[:, :110] = 0.12  # the table beside the sheet of paper

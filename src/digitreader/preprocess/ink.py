@@ -54,8 +54,10 @@ class InkParams:
     rule_max_thickness: float = 0.006
     rule_min_thickness: int = 3
     rule_max_share_of_short_side: float = 0.05
-    # An image at least this many times as wide as tall is a strip (an amount field).
-    strip_aspect: float = 2.0
+    # An image at least this many times as wide as tall is a strip (an amount field: two or
+    # three digits cropped with a margin are 1.6-2 times as wide as tall; one digit's tight
+    # crop is at most about 1.2, a landscape photo 1.33).
+    strip_aspect: float = 1.5
 
 
 def small_copy(gray, params=InkParams()):
