@@ -8,7 +8,8 @@ Non-digits: generated photos of marks that are not digits (synthetic.nondigits, 
 never the seed training draws its non-digits from), read as main.py reads them; a photo is
 rejected when every mark read is below the threshold ("any": at least one is), and when no
 mark is found at all. Marks cut from one piece of ink are scored, as the reader judges them,
-by the least of their scores. Also 28x28 non-digits of every kind, fragments and pairs made from the
+jointly (the product of their probabilities; the sum of their negative energies, which are
+log-densities). Also 28x28 non-digits of every kind, fragments and pairs made from the
 MNIST TEST split. Digits: the MNIST test set (its 28x28s) and the real digits (a folder of
 photos, one digit each, read as main.py reads them); a digit is falsely rejected when a mark
 read in it is below the threshold.
@@ -31,7 +32,7 @@ import numpy as np
 from digitreader.classify import load_classifier
 from digitreader.data import MNIST_ENV, resolve_mnist_path
 from digitreader.model import MODEL_PATHS
-from digitreader.reading import MIN_CONFIDENCE, least_per_ink, read_pages
+from digitreader.reading import MIN_CONFIDENCE, joint_per_ink, read_pages
 from digitreader.synthetic.measure import read_nondigit_photos, read_present
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,16 +96,18 @@ def model_scores(model_path, photos, real_samples, mnist_images, nondigit_images
     classifier = load_classifier(model_path)
     photo_readings = read_present(classifier, [photo.page for photo in photos])
     real_readings = read_pages([(sample.name, sample.page) for sample in real_samples], classifier)
-    functions = {"max probability": lambda images: classifier(images).max(axis=1)}
+    # name: (score, whether it is a logarithm)
+    functions = {"max probability": (lambda images: classifier(images).max(axis=1), False)}
     if energy:
         logits = logit_function(model_path)
-        functions["energy"] = lambda images: negative_energy(logits(images))
+        functions["energy"] = (lambda images: negative_energy(logits(images)), True)
     photo_kinds = np.array([photo.kind for photo in photos])
     results = {}
-    for name, score in functions.items():
+    for name, (score, logarithms) in functions.items():
         def marks(reading):
             # Marks cut from one piece of ink stand or fall together (reading.MIN_CONFIDENCE).
-            return least_per_ink(score(np.stack([digit.image for digit in reading.digits])), reading.inks)
+            return joint_per_ink(score(np.stack([digit.image for digit in reading.digits])),
+                                 reading.inks, logarithms)
 
         photo_marks = [None if reading is None else marks(reading) for reading in photo_readings]
         results[name] = Scores(

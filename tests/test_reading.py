@@ -2,8 +2,8 @@
 
 A letter or a scribble drawn in one stroke is often cut by the segmentation into pieces, some
 of which look like digits ("A" as "1" and a "?"); digits that touch are cut into pieces that
-are each a sure digit. So a mark is a digit only when every mark cut from its ink is
-(reading.ink_of_marks, DigitReading.mark_confidence). Generated images only: the real set is
+are each a sure digit. So a mark is a digit only when the marks cut from its ink are, jointly:
+the product of their confidences (reading.ink_of_marks, DigitReading.mark_confidence). Generated images only: the real set is
 never copied into the repository.
 """
 
@@ -16,7 +16,7 @@ from digitreader.classify import load_classifier
 from digitreader.model import DEFAULT_MODEL_PATH
 from digitreader.preprocess import ImageError, preprocess_bytes
 from digitreader.reading import MIN_CONFIDENCE, DigitReading, Reading, ink_of_marks, \
-    least_per_ink, read_pages
+    joint_per_ink, read_pages
 from digitreader.synthetic.nondigits import render_nondigit_photo
 
 SEED = 5
@@ -42,7 +42,8 @@ def test_marks_are_grouped_by_the_ink_they_were_cut_from():
     assert ink_of_marks(page, [0, 4]) == [0, 1]
     # Chained: a and b share ink, b and c share other ink: one mark.
     assert ink_of_marks(lattice({1}, {1, 2}, {2}), [0, 1, 2]) == [0, 0, 0]
-    assert least_per_ink([0.9, 0.3, 0.8, 0.95], [0, 1, 1, 2]).tolist() == [0.9, 0.3, 0.3, 0.95]
+    assert joint_per_ink([0.9, 0.5, 0.8, 0.95], [0, 1, 1, 2]) == pytest.approx([0.9, 0.4, 0.4, 0.95])
+    assert joint_per_ink([-1.0, -2.0, -0.5], [0, 0, 1], logarithms=True) == pytest.approx([-3.0, -3.0, -0.5])
 
 
 def probabilities(digit, confidence):
@@ -88,8 +89,8 @@ def test_letters_and_scribbles_cut_into_pieces_are_not_read_as_digits(readings):
         for ink in set(reading.inks):
             marks = [digit for digit, own in zip(reading.digits, reading.inks) if own == ink]
             assert len({digit.sure for digit in marks}) == 1, "marks of one ink agree"
-            least = min(digit.confidence for digit in marks)
-            assert all(digit.standing == pytest.approx(least) for digit in marks)
+            joint = np.prod([digit.confidence for digit in marks])
+            assert all(digit.standing == pytest.approx(joint) for digit in marks)
         alone = [digit.confidence >= MIN_CONFIDENCE for digit in reading.digits]
         if any(alone) and not any(digit.sure for digit in reading.digits):
             turned += 1

@@ -138,7 +138,7 @@ def _nondigit_photos(seed, indices):
 
 def mark_confidences(classifier, pages):
     """The confidence each mark's verdict rests on, on each page (read_pages, as main.py
-    reads; DigitReading.standing: the least sure of the marks cut from its ink): a list of
+    reads; DigitReading.standing: the joint confidence of the marks cut from its ink): a list of
     float arrays, one per page, None for a page that is None (no mark)."""
     return [None if reading is None else np.array([digit.standing for digit in reading.digits])
             for reading in read_present(classifier, pages)]
