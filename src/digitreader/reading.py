@@ -31,15 +31,20 @@ from .preprocess import ImageError, Params, Photo, preprocess_bytes, preprocess_
 # the thin-pen and marker digits it reads right.
 #
 # Marks cut from one piece of ink (digits that touch, cut apart where the ink thins) stand or
-# fall together, on their joint confidence: the product of theirs, the chance that every one
-# of them is the digit read (DigitReading.mark_confidence). A letter or a scribble is often
-# cut into pieces, some of which look like digits (an "A" as "1" and "?", a scribble's curls
-# as "?27"), each of them only fairly sure; digits that touch are cut into digits that are
-# each sure. Judged by the least sure of the marks cut from an ink, 83.8% of the generated
-# non-digit photos were called not a digit (the convnet: 90.8%); by their product, 85.7%
-# (91.5%), and of the real and generated digits and numbers only readings that were wrong
-# already are read otherwise: as not sure.
+# fall together, on their joint confidence (DigitReading.mark_confidence): the product of
+# theirs, the chance that every one of them is the digit read, times CUT_PLAUSIBILITY, the
+# chance that a piece of ink the segmentation cuts into digits is digits that touch at all.
+# A letter, a shape or a scribble is often cut into pieces that look like digits (an "A" as
+# "1" and "?", a scribble's curls as "?27", a box's two halves as "13"), each fairly sure;
+# digits that touch are cut into digits that are each all but certain. Judged by the least
+# sure of the marks cut from an ink, 83.8% of the generated non-digit photos were called not
+# a digit (the convnet: 90.8%); by their product, 85.7% (91.5%), and of the real and
+# generated digits and numbers only readings that were wrong already read otherwise (as not
+# sure). With the plausibility, two marks cut from one ink must be jointly 80% sure, which
+# lets the segmentation offer more cuts (segment.SegmentParams.valley_share) without reading
+# more shapes as numbers.
 MIN_CONFIDENCE = 0.4
+CUT_PLAUSIBILITY = 0.5
 RUNNERS_UP = 2  # the line for one digit names this many next most likely digits
 DECIMALS = 6  # probabilities in records are rounded to this many decimals
 NOT_A_DIGIT = "?"  # stands for a mark that is not a digit in a number
@@ -63,9 +68,8 @@ class DigitReading:
     photo_box: the same in the working photo's pixels (Page.photo); probabilities: (10,).
     It is a digit when the model gives its most likely digit (guess) at least MIN_CONFIDENCE,
     and so does the joint confidence of every mark cut from the same piece of ink
-    (mark_confidence: the product of their confidences, this one's included, as read_pages
-    sets it; None counts as its own); else it is not a digit (a letter, a scribble, a
-    smudge), and digit is None.
+    (mark_confidence, as read_pages sets it with joint_per_ink; None counts as its own);
+    else it is not a digit (a letter, a scribble, a smudge), and digit is None.
     """
 
     image: np.ndarray
@@ -104,9 +108,9 @@ class DigitReading:
     @property
     def looks_like(self):
         """For a mark that is not a digit: "looks most like 4, 31%", or for one sure alone
-        but cut from the ink of one that is not a digit, "cut from the ink of a non-digit;
-        looks most like 1, 83%"."""
-        cut = "cut from the ink of a non-digit; " \
+        but cut from a piece of ink whose marks are not sure digits together, "cut from ink
+        not read as digits; looks most like 1, 83%"."""
+        cut = "cut from ink not read as digits; " \
             if self.confidence >= MIN_CONFIDENCE > self.standing else ""
         return f"{cut}looks most like {self.guess}, {self.confidence:.0%}"
 
@@ -386,8 +390,18 @@ def ink_of_marks(lattice, chosen):
 
 def joint_per_ink(scores, inks, logarithms=False):
     """Each mark's score replaced by the joint score of the marks cut from its ink: float
-    array. scores: per mark, probabilities (their product is joint), or with `logarithms`
-    log-probabilities or log-densities (their sum); inks: per mark, as ink_of_marks gives them."""
+    array. scores: per mark, probabilities, or with `logarithms` log-probabilities or
+    log-densities; inks: per mark, as ink_of_marks gives them. A mark alone in its ink keeps
+    its score; marks cut from one ink get the product of theirs times CUT_PLAUSIBILITY (with
+    `logarithms`, the sum of theirs plus its logarithm)."""
     scores, inks = np.asarray(scores, dtype=float), np.asarray(inks)
-    combine = np.sum if logarithms else np.prod
-    return np.array([combine(scores[inks == ink]) for ink in inks])
+    joint = []
+    for ink in inks:
+        own = scores[inks == ink]
+        if len(own) == 1:
+            joint.append(own[0])
+        elif logarithms:
+            joint.append(own.sum() + np.log(CUT_PLAUSIBILITY))
+        else:
+            joint.append(own.prod() * CUT_PLAUSIBILITY)
+    return np.array(joint)

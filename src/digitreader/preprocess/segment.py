@@ -56,9 +56,12 @@ class SegmentParams:
     same_digit_overlap: float = 0.5
     # A piece at least cut_min_width line heights wide may be digits that touch: it is cut
     # where its ink thins to valley_share of its typical column, cuts at least
-    # min_cut_spacing line heights apart.
+    # min_cut_spacing line heights apart. Above 1, cuts go through columns fuller than the
+    # typical one too: a slanted or cursive join (the "56" of a cheque written in one
+    # stroke) seldom thins the columns; the model's verdicts then choose among the cuts, and
+    # reading.CUT_PLAUSIBILITY keeps a shape cut in halves from passing for digits.
     cut_min_width: float = 0.8
-    valley_share: float = 0.8
+    valley_share: float = 1.2
     min_cut_spacing: float = 0.2
     # A digit is made of at most max_atoms_per_digit atoms, at most max_digit_aspect line
     # heights wide, its pieces at most max_inner_gap line heights apart in x.
@@ -70,7 +73,7 @@ class SegmentParams:
     # height of height below usual_digit_height. Each digit costs digit_cost (fewer, larger
     # digits are preferred, all else equal); leaving an atom out costs skip_cost per line
     # height of its size.
-    cut_cost: float = 0.1
+    cut_cost: float = 0.2
     usual_digit_aspect: float = 0.9
     wide_cost: float = 1.0
     usual_digit_height: float = 0.5
