@@ -201,6 +201,14 @@ def test_an_amount_fields_baseline_is_not_taken_for_digits():
         assert all(digit.box.width < 0.4 * photo.rgb.shape[1] for digit in page.digits), width
 
 
+def test_a_dash_is_one_mark_not_cut_into_pieces():
+    """A stroke lying down has level columns, every one a valley as low as the next: it is
+    never cut (else a dash would read as a row of a dozen marks)."""
+    page = preprocess(decode(encode((draw([(0.0, 0.5), (1.0, 0.5)], box=(250, 150, 300),
+                                          thickness=12) * 255).astype(np.uint8))))
+    assert len(page.lattice.atoms) == 1 and len(page.digits) == 1
+
+
 def test_dark_table_at_the_photo_edge_is_not_the_digit():
     photo = draw(SEVEN, box=(300, 200, 200))
     photo[:, :110] = 0.12  # the table beside the sheet of paper

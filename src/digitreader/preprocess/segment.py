@@ -63,6 +63,10 @@ class SegmentParams:
     cut_min_width: float = 0.8
     valley_share: float = 1.2
     min_cut_spacing: float = 0.2
+    # A piece over cut_max_aspect times as wide as tall is one stroke lying down (a dash, a
+    # bar), not digits that touch (six of them joined in one stroke are about 4 times): its
+    # level columns would be valleys at every spacing.
+    cut_max_aspect: float = 6.0
     # A digit is made of at most max_atoms_per_digit atoms, at most max_digit_aspect line
     # heights wide, its pieces at most max_inner_gap line heights apart in x.
     max_atoms_per_digit: int = 6
@@ -282,7 +286,8 @@ def _atoms_of_unit(labels, boxes, unit, line_height, params):
     """The atoms of a group of stacked pieces: itself, or when it is one piece wide enough to
     be digits that touch, its slices between the columns where its ink thins (cuts)."""
     box = Box.around(boxes[label] for label in unit)
-    if len(unit) > 1 or box.width < params.cut_min_width * line_height:
+    if len(unit) > 1 or box.width < params.cut_min_width * line_height \
+            or box.width > params.cut_max_aspect * box.height:
         return [Atom(frozenset(unit), box.x, box.right, box, 0.0)]
     (label,) = unit
     piece = labels[box.slices] == label
