@@ -42,7 +42,7 @@ from .preprocess import ImageError, Params, Photo, preprocess_bytes, preprocess_
 # generated digits and numbers only readings that were wrong already read otherwise (as not
 # sure). With the plausibility, two marks cut from one ink must be jointly 80% sure, which
 # lets the segmentation offer more cuts (segment.SegmentParams.valley_share) without reading
-# more shapes as numbers.
+# more shapes as numbers: 86.3% (92.0%) with them, and more real and generated numbers read.
 MIN_CONFIDENCE = 0.4
 CUT_PLAUSIBILITY = 0.5
 RUNNERS_UP = 2  # the line for one digit names this many next most likely digits
