@@ -4,8 +4,8 @@ A letter or a scribble drawn in one stroke is often cut by the segmentation into
 of which look like digits ("A" as "1" and a "?"); digits that touch are cut into pieces that
 are each a sure digit. So a mark is a digit only when the marks cut from its ink are, jointly:
 the product of their confidences times the plausibility of the cut (reading.ink_of_marks,
-DigitReading.mark_confidence). Generated images only: the real set is
-never copied into the repository.
+DigitReading.mark_confidence). Generated images only: the real set is never copied into the
+repository.
 """
 
 from types import SimpleNamespace
@@ -17,8 +17,8 @@ from digitreader.classify import load_classifier
 from digitreader import reading as reading_module
 from digitreader.model import DEFAULT_MODEL_PATH
 from digitreader.preprocess import ImageError, preprocess_bytes
-from digitreader.reading import CUT_PLAUSIBILITY, MIN_CONFIDENCE, DigitReading, Reading, ink_of_marks, \
-    joint_per_ink, read_pages
+from digitreader.reading import CUT_PLAUSIBILITY, MIN_CONFIDENCE, DigitReading, Reading, \
+    ink_of_marks, joint_per_ink, read_pages
 from digitreader.synthetic.nondigits import render_nondigit_photo
 
 SEED = 5
@@ -104,7 +104,8 @@ def test_letters_and_scribbles_cut_into_pieces_are_not_read_as_digits(readings):
         for ink in set(reading.inks):
             marks = [digit for digit, own in zip(reading.digits, reading.inks) if own == ink]
             assert len({digit.sure for digit in marks}) == 1, "marks of one ink agree"
-            joint = np.prod([digit.confidence for digit in marks]) * (CUT_PLAUSIBILITY if len(marks) > 1 else 1)
+            doubt = CUT_PLAUSIBILITY if len(marks) > 1 else 1.0
+            joint = np.prod([digit.confidence for digit in marks]) * doubt
             assert all(digit.standing == pytest.approx(joint) for digit in marks)
         alone = [digit.confidence >= MIN_CONFIDENCE for digit in reading.digits]
         if any(alone) and not any(digit.sure for digit in reading.digits):

@@ -395,13 +395,12 @@ def joint_per_ink(scores, inks, logarithms=False):
     its score; marks cut from one ink get the product of theirs times CUT_PLAUSIBILITY (with
     `logarithms`, the sum of theirs plus its logarithm)."""
     scores, inks = np.asarray(scores, dtype=float), np.asarray(inks)
-    joint = []
-    for ink in inks:
+    joint = {}
+    for ink in set(inks.tolist()):
         own = scores[inks == ink]
         if len(own) == 1:
-            joint.append(own[0])
-        elif logarithms:
-            joint.append(own.sum() + np.log(CUT_PLAUSIBILITY))
+            joint[ink] = own[0]
         else:
-            joint.append(own.prod() * CUT_PLAUSIBILITY)
-    return np.array(joint)
+            joint[ink] = own.sum() + np.log(CUT_PLAUSIBILITY) if logarithms \
+                else own.prod() * CUT_PLAUSIBILITY
+    return np.array([joint[ink] for ink in inks.tolist()])
