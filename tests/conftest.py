@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -65,3 +66,14 @@ def _run(arguments, env, timeout):
         capture_output=True, text=True, timeout=timeout, cwd=ROOT,
         env={**os.environ, **(env or {})},
     )
+
+
+def blob_and_ring(dark_ink=True, side=300):
+    """(A filled blob of ink, a written 0 of its size): float32 RGB photos in [0, 1]."""
+    paper, ink = (0.8, 0.15) if dark_ink else (0.15, 0.8)
+    photos = []
+    for thickness in (cv2.FILLED, 14):
+        canvas = np.full((600, 800), paper, np.float32)
+        cv2.ellipse(canvas, (400, 300), (side // 3, side // 2), 10, 0, 360, ink, thickness, cv2.LINE_AA)
+        photos.append(np.repeat(canvas[:, :, None], 3, axis=2))
+    return photos

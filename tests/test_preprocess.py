@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from conftest import blob_and_ring
 from digitreader.preprocess import ImageError, NoDigitFound, Photo, preprocess
 from digitreader.preprocess.decode import DecodeParams, decode, read_file
 from digitreader.preprocess.normalize import (MNIST_BOX, MNIST_CENTRE, MNIST_SIZE, centre_of_mass,
@@ -207,6 +208,19 @@ def test_a_dash_is_one_mark_not_cut_into_pieces():
     page = preprocess(decode(encode((draw([(0.0, 0.5), (1.0, 0.5)], box=(250, 150, 300),
                                           thickness=12) * 255).astype(np.uint8))))
     assert len(page.lattice.atoms) == 1 and len(page.digits) == 1
+
+
+@pytest.mark.parametrize("dark_ink", [True, False])
+def test_a_filled_blob_is_told_from_a_written_zero(dark_ink):
+    """A blob wider than the paper estimate's disc keeps only its rim as ink, a ring like a
+    written 0; the 0 encloses paper, the blob ink."""
+    blob, zero = (preprocess(Photo.from_rgb(photo)) for photo in blob_and_ring(dark_ink))
+    (rim,), (ring,) = blob.digits, zero.digits
+    enclosed = ~rim.mask[rim.box.height // 2 - 20:rim.box.height // 2 + 20,
+                         rim.box.width // 2 - 20:rim.box.width // 2 + 20]
+    assert enclosed.all(), "the premise: the blob's middle is not taken for ink"
+    assert rim.filled and all(crop.filled for crop in blob.crops)
+    assert not ring.filled and not any(crop.filled for crop in zero.crops)
 
 
 def test_dark_table_at_the_photo_edge_is_not_the_digit():

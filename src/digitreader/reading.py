@@ -68,8 +68,9 @@ class DigitReading:
     photo_box: the same in the working photo's pixels (Page.photo); probabilities: (10,).
     It is a digit when the model gives its most likely digit (guess) at least MIN_CONFIDENCE,
     and so does the joint confidence of every mark cut from the same piece of ink
-    (mark_confidence, as read_pages sets it with joint_per_ink; None counts as its own);
-    else it is not a digit (a letter, a scribble, a smudge), and digit is None.
+    (mark_confidence, as read_pages sets it with joint_per_ink; None counts as its own),
+    and it is not `filled` (a blob of ink: preprocess.ink.is_filled); else it is not a digit
+    (a letter, a scribble, a smudge), and digit is None.
     """
 
     image: np.ndarray
@@ -77,6 +78,7 @@ class DigitReading:
     photo_box: tuple
     probabilities: np.ndarray
     mark_confidence: float = None
+    filled: bool = False
 
     @property
     def guess(self):
@@ -94,7 +96,7 @@ class DigitReading:
 
     @property
     def digit(self):
-        return self.guess if self.standing >= MIN_CONFIDENCE else None
+        return self.guess if self.standing >= MIN_CONFIDENCE and not self.filled else None
 
     @property
     def sure(self):
@@ -107,12 +109,17 @@ class DigitReading:
 
     @property
     def looks_like(self):
-        """For a mark that is not a digit: "looks most like 4, 31%", or for one sure alone
-        but cut from a piece of ink whose marks are not sure digits together, "cut from ink
-        not read as digits; looks most like 1, 83%"."""
-        cut = "cut from ink not read as digits; " \
-            if self.confidence >= MIN_CONFIDENCE > self.standing else ""
-        return f"{cut}looks most like {self.guess}, {self.confidence:.0%}"
+        """For a mark that is not a digit: "looks most like 4, 31%"; for a blob of ink,
+        "a filled blob, not strokes; looks most like 0, 99%"; for one sure alone but cut from
+        a piece of ink whose marks are not sure digits together, "cut from ink not read as
+        digits; looks most like 1, 83%"."""
+        if self.filled:
+            why = "a filled blob, not strokes; "
+        elif self.confidence >= MIN_CONFIDENCE > self.standing:
+            why = "cut from ink not read as digits; "
+        else:
+            why = ""
+        return f"{why}looks most like {self.guess}, {self.confidence:.0%}"
 
     def ranked(self, count):
         """The `count` most likely (digit, probability) pairs, most likely first."""
@@ -364,12 +371,22 @@ def read_pages(named_pages, classifier):
             options.append((cost, page, chosen, probabilities))
         _, page, chosen, probabilities = min(options, key=lambda option: option[0])
         inks = ink_of_marks(page.lattice, chosen)
-        joint = joint_per_ink(probabilities[chosen].max(axis=1), inks)
+        joint = joint_per_ink(_scores(page, probabilities)[chosen], inks)
         digits = [DigitReading(page.crops[index].image, page.crops[index].box.scaled(page.photo.scale),
-                               page.crops[index].box, probabilities[index], float(together))
+                               page.crops[index].box, probabilities[index], float(together),
+                               page.crops[index].filled)
                   for index, together in zip(chosen, joint)]
         readings.append(Reading(name, page, digits, chosen, inks))
     return readings
+
+
+def _scores(page, probabilities):
+    """Per candidate of the page, the confidence its verdict rests on: its most likely digit's
+    probability, 0 for a filled blob (no digit however it looks, nor is ink cut from it).
+    The path through the candidates is chosen on the probabilities alone: a blob kept out
+    of it would leave the path to specks around it."""
+    filled = np.array([crop.filled for crop in page.crops], bool)
+    return np.where(filled, 0.0, probabilities.max(axis=1))
 
 
 def ink_of_marks(lattice, chosen):

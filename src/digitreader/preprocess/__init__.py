@@ -24,7 +24,7 @@ import numpy as np
 
 from .box import Box
 from .decode import DecodeParams, ImageError, Photo, decode, read_file
-from .ink import InkParams, NoDigitFound, ink_mask, ink_strength, polarity_votes, small_copy
+from .ink import InkParams, NoDigitFound, ink_mask, ink_strength, is_filled, polarity_votes, small_copy
 from .normalize import MNIST_SIZE, digit_image
 from .segment import Lattice, SegmentParams, best_path, find_candidates
 
@@ -47,12 +47,14 @@ class DigitCrop:
 
     image: float32 (28, 28) in [0, 1], white on black; box: where it is in the Photo's pixels;
     mask: bool (box height, box width), the pixels taken for it (None in a Page sent back
-    without its photo: reading.without_photo).
+    without its photo: reading.without_photo); filled: whether it is a blob of ink, not
+    written strokes (ink.is_filled).
     """
 
     image: np.ndarray
     box: Box
     mask: np.ndarray
+    filled: bool = False
 
 
 @dataclass
@@ -116,9 +118,23 @@ def _page(photo, gray, small, dark_ink, params):
     ink = ink_strength(gray, dark_ink, small, params.ink)
     enlarged = max(1.0, 1.0 / photo.scale)
     lattice = find_candidates(ink, ink_mask(ink, enlarged, params.ink), params.segment)
-    crops = [DigitCrop(digit_image(ink, candidate.region), candidate.region.box, candidate.region.mask)
-             for candidate in lattice.candidates]
+    filled = _filled_candidates(gray, lattice, dark_ink, params.ink)
+    crops = [DigitCrop(digit_image(ink, candidate.region), candidate.region.box, candidate.region.mask,
+                       blob) for candidate, blob in zip(lattice.candidates, filled)]
     return Page(photo, lattice, crops, dark_ink)
+
+
+def _filled_candidates(gray, lattice, dark_ink, params):
+    """Per candidate, whether it holds ink of a filled blob (ink.is_filled): judged on the
+    candidates that cut no stroke (whole pieces), then given to every candidate sharing a
+    piece with one, so that a stain's rim cut in halves is no digit either."""
+    pieces = [frozenset().union(*(atom.labels for atom in lattice.atoms[candidate.first:candidate.last]))
+              for candidate in lattice.candidates]
+    blobs = frozenset().union(*(own for own, candidate in zip(pieces, lattice.candidates)
+                                if candidate.cut == 0 and is_filled(gray, candidate.region.box,
+                                                                    candidate.region.mask, dark_ink,
+                                                                    params)))
+    return [bool(own & blobs) for own in pieces]
 
 
 def preprocess_file(path, params=Params()):

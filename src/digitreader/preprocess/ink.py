@@ -58,6 +58,11 @@ class InkParams:
     # three digits cropped with a margin are 1.6-2 times as wide as tall; one digit's tight
     # crop is at most about 1.2, a landscape photo 1.33).
     strip_aspect: float = 1.5
+    # A mark is filled (a blob of ink, a stain, a filled shape, not written strokes) when the
+    # paper it encloses is at least filled_darkness of the way from the paper around it to
+    # its ink. Enclosed areas under min_hole_share of its box are too small to judge.
+    filled_darkness: float = 0.5
+    min_hole_share: float = 0.02
 
 
 def small_copy(gray, params=InkParams()):
@@ -248,3 +253,36 @@ def remove_ruled_lines(mask, enlarged=1.0, params=InkParams()):
     reach = max(thickness, baseline)
     bridge = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
     return kept | (cv2.morphologyEx(kept, cv2.MORPH_CLOSE, bridge) & lines)
+
+
+def is_filled(gray, box, mask, dark_ink, params=InkParams()):
+    """Whether a mark is a filled blob of ink rather than written strokes.
+
+    gray: float32 (h, w) in [0, 1], the photo; box: the mark's Box in it; mask: bool (box
+    height, box width), its ink; dark_ink: whether the ink is darker than the paper.
+
+    The paper is estimated under anything wider than a stroke (estimate_background), so the
+    middle of a stain or of a filled shape is taken for paper and only its rim is ink: a
+    ring, read as a confident 0. In the photo itself its middle is as dark as the rim, while
+    the loop of a written 0, 6, 8 or 9 encloses paper as light as the paper around it.
+    """
+    ink = mask.astype(np.uint8)
+    # Label the non-ink of the box: what the border reaches is around the mark, the rest is
+    # enclosed by it.
+    outside = cv2.copyMakeBorder(1 - ink, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=1)
+    cv2.floodFill(outside, None, (0, 0), 2)
+    outside = outside[1:-1, 1:-1]
+    enclosed, around = outside == 1, outside == 2
+    if enclosed.sum() < params.min_hole_share * mask.size or not around.any():
+        return False
+    # Away from the rim's anti-aliased edge, where there is room.
+    enclosed, around = (_eroded_or_same(area) for area in (enclosed, around))
+    crop = gray[box.slices] if dark_ink else 1.0 - gray[box.slices]
+    paper, rim, middle = (float(np.median(crop[area])) for area in (around, mask, enclosed))
+    return paper - middle >= params.filled_darkness * max(paper - rim, 1e-3)
+
+
+def _eroded_or_same(area):
+    """bool (h, w) eroded by a 3x3 square, or as it is when that leaves nothing."""
+    eroded = cv2.erode(area.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return eroded if eroded.any() else area
