@@ -23,6 +23,7 @@ import numpy as np
 
 from .native import keep_freed_memory
 from .preprocess import ImageError, Params, Photo, preprocess_bytes, preprocess_file
+from .preprocess.segment import pieces_of
 
 # A mark whose most likely digit is below this probability is not a digit. The shipped MLP,
 # trained to spread its probabilities over marks that are not digits (train.py, outlier
@@ -90,13 +91,15 @@ class DigitReading:
 
     @property
     def standing(self):
-        """The confidence its verdict rests on: its own, or the joint confidence of the marks
-        cut from the same ink (mark_confidence)."""
+        """The confidence its verdict rests on: 0 for a filled blob, else its own, or the
+        joint confidence of the marks cut from the same ink (mark_confidence)."""
+        if self.filled:
+            return 0.0
         return self.confidence if self.mark_confidence is None else self.mark_confidence
 
     @property
     def digit(self):
-        return self.guess if self.standing >= MIN_CONFIDENCE and not self.filled else None
+        return self.guess if self.standing >= MIN_CONFIDENCE else None
 
     @property
     def sure(self):
@@ -393,8 +396,7 @@ def ink_of_marks(lattice, chosen):
     """Per chosen candidate (indices into lattice.candidates, left to right), the number of
     the piece of ink it was cut from: candidates holding ink of one connected piece (digits
     that touch, cut apart; a letter cut in two) share a number. Numbers count from 0."""
-    inks = [frozenset().union(*(atom.labels for atom in lattice.atoms[candidate.first:candidate.last]))
-            for candidate in (lattice.candidates[index] for index in chosen)]
+    inks = [pieces_of(lattice, lattice.candidates[index]) for index in chosen]
     numbers = list(range(len(inks)))
     for later in range(len(inks)):
         for earlier in range(later):

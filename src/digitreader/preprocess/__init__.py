@@ -26,7 +26,7 @@ from .box import Box
 from .decode import DecodeParams, ImageError, Photo, decode, read_file
 from .ink import InkParams, NoDigitFound, ink_mask, ink_strength, is_filled, polarity_votes, small_copy
 from .normalize import MNIST_SIZE, digit_image
-from .segment import Lattice, SegmentParams, best_path, find_candidates
+from .segment import Lattice, SegmentParams, best_path, find_candidates, pieces_of
 
 __all__ = ["Box", "DigitCrop", "ImageError", "NoDigitFound", "Page", "Params", "Photo",
            "MNIST_SIZE", "preprocess", "preprocess_bytes", "preprocess_file"]
@@ -128,12 +128,10 @@ def _filled_candidates(gray, lattice, dark_ink, params):
     """Per candidate, whether it holds ink of a filled blob (ink.is_filled): judged on the
     candidates that cut no stroke (whole pieces), then given to every candidate sharing a
     piece with one, so that a stain's rim cut in halves is no digit either."""
-    pieces = [frozenset().union(*(atom.labels for atom in lattice.atoms[candidate.first:candidate.last]))
-              for candidate in lattice.candidates]
-    blobs = frozenset().union(*(own for own, candidate in zip(pieces, lattice.candidates)
-                                if candidate.cut == 0 and is_filled(gray, candidate.region.box,
-                                                                    candidate.region.mask, dark_ink,
-                                                                    params)))
+    pieces = [pieces_of(lattice, candidate) for candidate in lattice.candidates]
+    whole_blobs = [own for own, candidate in zip(pieces, lattice.candidates) if candidate.cut == 0
+                   and is_filled(gray, candidate.region.box, candidate.region.mask, dark_ink, params)]
+    blobs = frozenset().union(*whole_blobs)
     return [bool(own & blobs) for own in pieces]
 
 

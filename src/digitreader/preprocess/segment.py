@@ -182,6 +182,11 @@ class Lattice(NamedTuple):
     params: "SegmentParams"
 
 
+def pieces_of(lattice, candidate):
+    """The labels of the connected pieces of ink a candidate holds (whole or cut): frozenset."""
+    return frozenset().union(*(atom.labels for atom in lattice.atoms[candidate.first:candidate.last]))
+
+
 def shape_cost(candidate, params):
     """What a candidate's shape says against it being one digit (0 for a plausible one):
     strokes cut through at its edges, a width beyond a digit's, a height below one's, and
