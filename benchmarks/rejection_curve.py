@@ -9,10 +9,11 @@ never the seed training draws its non-digits from), read as main.py reads them; 
 rejected when every mark read is below the threshold ("any": at least one is), and when no
 mark is found at all. Marks cut from one piece of ink are scored, as the reader judges them,
 jointly (the product of their probabilities; the sum of their negative energies, which are
-log-densities). Also 28x28 non-digits of every kind, fragments and pairs made from the
-MNIST TEST split. Digits: the MNIST test set (its 28x28s) and the real digits (a folder of
-photos, one digit each, read as main.py reads them); a digit is falsely rejected when a mark
-read in it is below the threshold.
+log-densities), and a filled blob (preprocess.ink.is_filled) as low as a score goes. Also
+28x28 non-digits of every kind, fragments and pairs made from the MNIST TEST split. Digits:
+the MNIST test set (its 28x28s) and the real digits (a folder of photos, one digit each, read
+as main.py reads them); a digit is falsely rejected when a mark read in it is below the
+threshold.
 
 The score is the probability of the most likely digit (reading.MIN_CONFIDENCE is its
 threshold); with --energy also the negative energy of Liu et al. 2020, logsumexp of the
@@ -105,9 +106,13 @@ def model_scores(model_path, photos, real_samples, mnist_images, nondigit_images
     results = {}
     for name, (score, logarithms) in functions.items():
         def marks(reading):
-            # Marks cut from one piece of ink stand or fall together (reading.MIN_CONFIDENCE).
-            return joint_per_ink(score(np.stack([digit.image for digit in reading.digits])),
-                                 reading.inks, logarithms)
+            # A filled blob is no digit at any threshold, nor is ink cut from it
+            # (DigitReading.standing); marks cut from one piece of ink stand or fall together
+            # (reading.MIN_CONFIDENCE).
+            scores = score(np.stack([digit.image for digit in reading.digits]))
+            filled = np.array([digit.filled for digit in reading.digits])
+            scores = np.where(filled, -np.inf if logarithms else 0.0, scores)
+            return joint_per_ink(scores, reading.inks, logarithms)
 
         photo_marks = [None if reading is None else marks(reading) for reading in photo_readings]
         results[name] = Scores(
