@@ -230,6 +230,24 @@ def test_dark_table_at_the_photo_edge_is_not_the_digit():
     assert x >= 290 and width <= 220
 
 
+@pytest.mark.parametrize("pen, table_level, grain", [(2, 0.14, 0.04), (3, 0.08, 0.04), (3, 0.14, 0.08)])
+def test_a_small_number_beside_a_dark_table_edge_is_found_not_the_edge(pen, table_level, grain):
+    """A phone photo: a sheet of paper with a small number in pen, and past its slanted edge
+    a dark, grainy table reaching the frame's border. The smoothing of the paper estimate
+    leaves a fringe of table along the edge darker than the paper "there", and the table's
+    grain is large against its own dark level; either outweighed the pen's strokes."""
+    height, width = 900, 1200
+    photo = np.minimum(draw(SEVEN, size=(height, width), box=(300, 380, 60), thickness=pen),
+                       draw(SEVEN, size=(height, width), box=(380, 380, 60), thickness=pen))
+    rows, columns = np.indices((height, width))
+    table = columns > 880 + 0.15 * rows
+    noise = np.random.default_rng(3).normal(0.0, grain, (height, width)).astype(np.float32)
+    photo[table] = (table_level + 3 * cv2.GaussianBlur(noise, (0, 0), 2)[table])[:, None]
+    page = preprocess(decode(encode((np.clip(photo, 0, 1) * 255).astype(np.uint8), ".jpg")))
+    boxes = [digit.box.scaled(page.photo.scale) for digit in page.digits]  # the file's pixels
+    assert len(boxes) == 2 and all(290 <= box.x and box.right <= 450 for box in boxes), boxes
+
+
 def _jpeg_with_exif_orientation(image, orientation):
     """A JPEG whose EXIF says how to turn it, as phones write them."""
     import struct

@@ -63,6 +63,15 @@ class InkParams:
     # its ink. Enclosed areas under min_hole_share of its box are too small to judge.
     filled_darkness: float = 0.5
     min_hole_share: float = 0.02
+    # Paper darker than page_min_share of the page's brightness, in an area that reaches the
+    # image's border, is no page: a table or floor beside it, a dark background. No ink is
+    # measured there, nor within page_fringe pixels (of the small copy) of it, where the
+    # smoothing of the paper estimate brightens its edge: that fringe of the table, darker
+    # than the paper estimate there, was the strongest "ink" of the photo, and the number
+    # on the page fell below the threshold. A shadow on the page is lighter (0.45 took the
+    # shadowed end of generated numbers for table) and a written number inside it is kept.
+    page_min_share: float = 0.3
+    page_fringe: int = 3
 
 
 def small_copy(gray, params=InkParams()):
@@ -135,19 +144,16 @@ def largest(image, count, block=8):
     return np.partition(values, values.size - count)[values.size - count:]
 
 
-_LEVELS = 65535  # of the paper's brightness in estimate_background
+_LEVELS = 65535  # of the paper's brightness in paper_of_small_copy
 
 
-def estimate_background(gray, dark_ink, small=None, params=InkParams()):
-    """Smooth paper brightness under the digit: float32 (h, w) in [0, 1]. small: gray's
-    small_copy, if already made.
+def paper_of_small_copy(small, dark_ink, params=InkParams()):
+    """The paper's brightness on a small_copy: float32 of its shape, in [0, 1].
 
-    On a small copy of the image, a morphological closing (opening for light ink) with a
-    disc wider than any stroke fills the strokes in with the paper around them, while
-    lighting gradients and shadows, which are broader than the disc, survive.
+    A morphological closing (opening for light ink) with a disc wider than any stroke fills
+    the strokes in with the paper around them, while lighting gradients and shadows, which
+    are broader than the disc, survive.
     """
-    height, width = gray.shape
-    small = small_copy(gray, params) if small is None else small
     # In 16-bit levels: OpenCV's morphology takes half the time it takes on floats, and a
     # level (1/65535) is far finer than the 8 bits of a photo.
     levels = np.rint(np.clip(small, 0.0, 1.0) * _LEVELS).astype(np.uint16)
@@ -158,23 +164,46 @@ def estimate_background(gray, dark_ink, small=None, params=InkParams()):
     operation = cv2.MORPH_CLOSE if dark_ink else cv2.MORPH_OPEN
     smooth = cv2.morphologyEx(padded, operation, disc)
     blur = params.background_blur
-    smooth = cv2.blur(smooth, (blur, blur))[pad:-pad, pad:-pad].astype(np.float32) / _LEVELS
-    return cv2.resize(smooth, (width, height), interpolation=cv2.INTER_LINEAR)
+    return cv2.blur(smooth, (blur, blur))[pad:-pad, pad:-pad].astype(np.float32) / _LEVELS
+
+
+def off_page(paper, params=InkParams()):
+    """Where the photo shows no page: bool of the shape of `paper` (paper_of_small_copy, for
+    dark ink), or None where it all is page. Off the page is paper darker than
+    page_min_share of the page's brightness (the 90th percentile of the paper's) in an
+    area reaching the image's border, and page_fringe pixels around it."""
+    dark = (paper < params.page_min_share * float(np.percentile(paper, 90))).astype(np.uint8)
+    if not dark.any():
+        return None
+    _, labels = cv2.connectedComponents(dark, connectivity=8)
+    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    outside = np.isin(labels, border[border > 0]).astype(np.uint8)
+    if not outside.any():
+        return None
+    size = 2 * params.page_fringe + 1
+    return cv2.dilate(outside, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))).astype(bool)
 
 
 def ink_strength(gray, dark_ink, small=None, params=InkParams()):
-    """How much each pixel differs from the paper, in the ink's direction: float32 (h, w) >= 0.
+    """How much each pixel differs from the paper, in the ink's direction: float32 (h, w) >= 0,
+    0 off the page (off_page: a table beside it).
 
     gray: float32 (h, w) in [0, 1]; dark_ink: whether the ink is darker than the paper
     (polarity_votes); small: gray's small_copy, if already made.
     """
-    paper = estimate_background(gray, dark_ink, small, params)
+    small = small_copy(gray, params) if small is None else small
+    paper_small = paper_of_small_copy(small, dark_ink, params)
+    paper = cv2.resize(paper_small, gray.shape[::-1], interpolation=cv2.INTER_LINEAR)
     # In place where it can be: each full-size temporary costs about as much as the arithmetic.
     if dark_ink:
         # Ink absorbs a share of the light that falls on it: relative to the paper's
         # brightness, a stroke in a shadow is as strong as the same stroke in full light.
         ink = paper - gray
         ink /= np.maximum(paper, params.min_paper_level, out=paper)
+        outside = off_page(paper_small, params)
+        if outside is not None:
+            outside = cv2.resize(outside.astype(np.uint8), gray.shape[::-1], interpolation=cv2.INTER_NEAREST)
+            ink[outside.astype(bool)] = 0.0
     else:
         ink = np.subtract(gray, paper, out=paper)
     return np.maximum(ink, 0.0, out=ink)
@@ -261,7 +290,7 @@ def is_filled(gray, box, mask, dark_ink, params=InkParams()):
     gray: float32 (h, w) in [0, 1], the photo; box: the mark's Box in it; mask: bool (box
     height, box width), its ink; dark_ink: whether the ink is darker than the paper.
 
-    The paper is estimated under anything wider than a stroke (estimate_background), so the
+    The paper is estimated under anything wider than a stroke (paper_of_small_copy), so the
     middle of a stain or of a filled shape is taken for paper and only its rim is ink: a
     ring, read as a confident 0. In the photo itself its middle is as dark as the rim, while
     the loop of a written 0, 6, 8 or 9 encloses paper as light as the paper around it.
