@@ -77,3 +77,22 @@ def blob_and_ring(dark_ink=True, side=300):
         cv2.ellipse(canvas, (400, 300), (side // 3, side // 2), 10, 0, 360, ink, thickness, cv2.LINE_AA)
         photos.append(np.repeat(canvas[:, :, None], 3, axis=2))
     return photos
+
+
+SEVEN = [(0.15, 0.1), (0.85, 0.1), (0.4, 0.95)]  # a 7's stroke, in a unit box
+
+
+def sevens_beside_a_table(pen=3, table_level=0.14, grain=0.04, over_the_top=0.0):
+    """A phone photo of a small "77" in pen on a sheet of paper (float32 RGB in [0, 1],
+    900x1200), past whose slanted right edge, and over its top `over_the_top` of the height,
+    a dark grainy table reaches the frame's border. The sevens lie in x 300-440."""
+    height, width = 900, 1200
+    canvas = np.full((height, width), 0.8, np.float32)
+    for left in (300, 380):
+        points = np.array([(left + x * 60, 500 + y * 60) for x, y in SEVEN], np.int32)
+        cv2.polylines(canvas, [points], False, 0.15, pen, cv2.LINE_AA)
+    rows, columns = np.indices((height, width))
+    table = (columns > 900 + 0.15 * rows) | (rows < over_the_top * height)
+    noise = np.random.default_rng(3).normal(0.0, grain, (height, width)).astype(np.float32)
+    canvas[table] = table_level + 3 * cv2.GaussianBlur(noise, (0, 0), 2)[table]
+    return np.repeat(np.clip(canvas, 0, 1)[:, :, None], 3, axis=2)

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from conftest import blob_and_ring
+from conftest import blob_and_ring, sevens_beside_a_table
 from digitreader.classify import load_classifier
 from digitreader import reading as reading_module
 from digitreader.model import DEFAULT_MODEL_PATH
@@ -141,3 +141,11 @@ def test_a_filled_blob_is_not_a_digit_however_much_its_rim_looks_like_a_0(classi
     assert "a filled blob" in stain.record()["reason"]
     assert stain.record()["guess"] == 0 and stain.digits[0].confidence >= MIN_CONFIDENCE, \
         "the premise: the model alone takes the rim for a 0"
+
+
+def test_a_number_on_a_page_lying_on_a_table_is_read(classifier):
+    """Both polarity votes take the page beside the table for light ink; of the two readings
+    the model is surer of the dark ink's."""
+    photo = Photo.from_rgb(sevens_beside_a_table(over_the_top=0.15))
+    (reading,) = read_pages([("table.jpg", preprocess(photo))], classifier)
+    assert reading.number == "77" and reading.page.dark_ink

@@ -24,7 +24,8 @@ import numpy as np
 
 from .box import Box
 from .decode import DecodeParams, ImageError, Photo, decode, read_file
-from .ink import InkParams, NoDigitFound, ink_mask, ink_strength, is_filled, polarity_votes, small_copy
+from .ink import InkParams, NoDigitFound, ink_mask, ink_strength, is_filled, on_a_table, polarity_votes, \
+    small_copy
 from .normalize import MNIST_SIZE, digit_image
 from .segment import Lattice, SegmentParams, best_path, find_candidates, pieces_of
 
@@ -99,15 +100,16 @@ def preprocess(photo, params=Params()):
     MNIST 28x28: a Page. Raises NoDigitFound when nothing on it stands out from the paper.
 
     When the two votes on the ink's polarity disagree (a broad brush over most of the page),
+    or both say light ink where the photo may be of a page on a dark table (ink.on_a_table),
     the Page of the other polarity is its `alternative`, for the model to choose between.
     """
     gray = photo.gray
     small = small_copy(gray, params.ink)
     local, border = polarity_votes(gray, small, params.ink)
     page = _page(photo, gray, small, local, params)
-    if border != local:
+    if border != local or (not local and on_a_table(small, params.ink)):
         try:
-            page.alternative = _page(photo, gray, small, border, params)
+            page.alternative = _page(photo, gray, small, not local, params)
         except NoDigitFound:
             pass
     return page

@@ -72,6 +72,10 @@ class InkParams:
     # shadowed end of generated numbers for table) and a written number inside it is kept.
     page_min_share: float = 0.3
     page_fringe: int = 3
+    # A bright page on a dark table takes at least 1 - table_max_share of the frame (the
+    # generated large photos: 68-94%); light ink on a dark board leaves far more of it dark
+    # (57-100% of the generated outline and brush drawings).
+    table_max_share: float = 0.4
 
 
 def small_copy(gray, params=InkParams()):
@@ -182,6 +186,16 @@ def off_page(paper, params=InkParams()):
         return None
     size = 2 * params.page_fringe + 1
     return cv2.dilate(outside, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))).astype(bool)
+
+
+def on_a_table(small, params=InkParams()):
+    """Whether a small_copy shows a page lying on a dark table or background: dark paper at
+    the frame's border (off_page, judged as for dark ink) that covers at most
+    table_max_share of the frame. The polarity votes then may take the page for light ink:
+    beside the table, the page is brighter than a local median that the table drags down,
+    and brighter than the border, which the table is."""
+    outside = off_page(paper_of_small_copy(small, True, params), params)
+    return outside is not None and float(outside.mean()) <= params.table_max_share
 
 
 def ink_strength(gray, dark_ink, small=None, params=InkParams()):
