@@ -11,7 +11,7 @@ import pytest
 from conftest import SEVEN, blob_and_ring, sevens_beside_a_table
 from digitreader.preprocess import ImageError, NoDigitFound, Photo, preprocess
 from digitreader.preprocess.decode import DecodeParams, decode, read_file
-from digitreader.preprocess.ink import polarity_votes, small_copy
+from digitreader.preprocess.ink import InkParams, on_a_table, polarity_votes, small_copy
 from digitreader.preprocess.normalize import (MNIST_BOX, MNIST_CENTRE, MNIST_SIZE, centre_of_mass,
                                               stroke_width)
 
@@ -251,6 +251,24 @@ def test_a_page_on_a_table_is_also_read_as_dark_ink_when_the_votes_say_light():
     assert not page.dark_ink and page.alternative is not None and page.alternative.dark_ink
     boxes = [digit.box.scaled(photo.scale) for digit in page.alternative.digits]
     assert len(boxes) == 2 and all(290 <= box.x and box.right <= 450 for box in boxes), boxes
+
+
+def test_chalk_on_a_board_with_dark_corners_is_no_page_on_a_table():
+    """A board darkens towards its corners as a table beside a page would, but even where
+    lit it is darker than paper: light ink is not doubted there."""
+    height, width = 900, 1200
+    rows, columns = np.indices((height, width))
+    reach = np.hypot(rows / (height / 2) - 1, columns / (width / 2) - 1)
+    board = (0.26 * np.clip(1.2 - 0.75 * reach ** 2, 0.1, 1)).astype(np.float32)
+    board = np.repeat(board[:, :, None], 3, axis=2)
+    for x in (400, 520):
+        points = np.array([(x, 350), (x + 80, 350), (x + 30, 470)], np.int32)
+        cv2.polylines(board, [points], False, (0.8, 0.8, 0.8), 6, cv2.LINE_AA)
+    small = small_copy(Photo.from_rgb(board).gray)
+    assert on_a_table(small, InkParams(min_page_level=0.0)), "the premise: it is dark at the border"
+    assert not on_a_table(small)
+    page = preprocess(Photo.from_rgb(board))
+    assert not page.dark_ink and page.alternative is None and len(page.digits) == 2
 
 
 def _jpeg_with_exif_orientation(image, orientation):

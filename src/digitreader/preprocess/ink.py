@@ -74,8 +74,11 @@ class InkParams:
     page_fringe: int = 3
     # A bright page on a dark table takes at least 1 - table_max_share of the frame (the
     # generated large photos: 68-94%); light ink on a dark board leaves far more of it dark
-    # (57-100% of the generated outline and brush drawings).
+    # (57-100% of the generated outline and brush drawings). And a page is at least
+    # min_page_level bright (0.44-0.89 in those photos), where a board is darker even where
+    # lit (0.10-0.30 in the generated chalk photos that are otherwise alike).
     table_max_share: float = 0.4
+    min_page_level: float = 0.35
 
 
 def small_copy(gray, params=InkParams()):
@@ -174,9 +177,9 @@ def paper_of_small_copy(small, dark_ink, params=InkParams()):
 def off_page(paper, params=InkParams()):
     """Where the photo shows no page: bool of the shape of `paper` (paper_of_small_copy, for
     dark ink), or None where it all is page. Off the page is paper darker than
-    page_min_share of the page's brightness (the 90th percentile of the paper's) in an
-    area reaching the image's border, and page_fringe pixels around it."""
-    dark = (paper < params.page_min_share * float(np.percentile(paper, 90))).astype(np.uint8)
+    page_min_share of the page's brightness (page_level) in an area reaching the image's
+    border, and page_fringe pixels around it."""
+    dark = (paper < params.page_min_share * page_level(paper)).astype(np.uint8)
     if not dark.any():
         return None
     _, labels = cv2.connectedComponents(dark, connectivity=8)
@@ -188,13 +191,22 @@ def off_page(paper, params=InkParams()):
     return cv2.dilate(outside, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))).astype(bool)
 
 
+def page_level(paper):
+    """The page's brightness: the 90th percentile of a paper estimate's (so that a table or
+    a shadow over part of the frame does not lower it)."""
+    return float(np.percentile(paper, 90))
+
+
 def on_a_table(small, params=InkParams()):
-    """Whether a small_copy shows a page lying on a dark table or background: dark paper at
-    the frame's border (off_page, judged as for dark ink) that covers at most
-    table_max_share of the frame. The polarity votes then may take the page for light ink:
-    beside the table, the page is brighter than a local median that the table drags down,
-    and brighter than the border, which the table is."""
-    outside = off_page(paper_of_small_copy(small, True, params), params)
+    """Whether a small_copy shows a page lying on a dark table or background: a page at
+    least min_page_level bright, and dark paper at the frame's border (off_page, judged as
+    for dark ink) that covers at most table_max_share of the frame. The polarity votes then
+    may take the page for light ink: beside the table, the page is brighter than a local
+    median that the table drags down, and brighter than the border, which the table is."""
+    paper = paper_of_small_copy(small, True, params)
+    if page_level(paper) < params.min_page_level:
+        return False
+    outside = off_page(paper, params)
     return outside is not None and float(outside.mean()) <= params.table_max_share
 
 
