@@ -11,7 +11,7 @@ import pytest
 from conftest import SEVEN, blob_and_ring, sevens_beside_a_table
 from digitreader.preprocess import ImageError, NoDigitFound, Photo, preprocess
 from digitreader.preprocess.decode import DecodeParams, decode, read_file
-from digitreader.preprocess.ink import InkParams, on_a_table, polarity_votes, small_copy
+from digitreader.preprocess.ink import InkParams, on_a_table, polarity_votes, remove_ruled_lines, small_copy
 from digitreader.preprocess.normalize import (MNIST_BOX, MNIST_CENTRE, MNIST_SIZE, centre_of_mass,
                                               stroke_width)
 
@@ -200,6 +200,18 @@ def test_an_amount_fields_baseline_is_not_taken_for_digits():
         page = preprocess(photo)
         assert len(page.digits) == 2, width
         assert all(digit.box.width < 0.4 * photo.rgb.shape[1] for digit in page.digits), width
+
+
+def test_a_rule_is_bridged_only_across_so_strokes_crossing_it_stay_apart():
+    """Strokes crossing a removed rule are joined again across it, not along it: two digits'
+    legs through a cheque's baseline (or a scan's edge), a few pixels apart, stay two pieces."""
+    mask = np.zeros((400, 1000), np.uint8)
+    mask[300:303, 20:980] = 1  # the rule
+    mask[100:320, 400:408] = 1  # two strokes through it, 8 px apart
+    mask[100:320, 416:424] = 1
+    count, labels = cv2.connectedComponents(remove_ruled_lines(mask), connectivity=8)
+    assert count - 1 == 2, "two strokes, the rule gone"
+    assert labels[200, 404] == labels[310, 404] != labels[200, 420], "each stroke whole, apart"
 
 
 def test_a_dash_is_one_mark_not_cut_into_pieces():

@@ -276,7 +276,7 @@ def remove_ruled_lines(mask, enlarged=1.0, params=InkParams()):
     if width >= params.strip_aspect * height:
         baseline = max(thickness, min(round(params.rule_min_thickness * enlarged),
                                       round(params.rule_max_share_of_short_side * height)))
-    lines = np.zeros_like(mask)
+    lines = []  # (axis, the line's pixels): 1 for rows (lines across), 0 for columns
     for along, across in (((round(params.rule_min_length * width), 1), (1, baseline)),
                           ((1, round(params.rule_min_length * height)), (thickness, 1))):
         # A run of `length` ink pixels needs a row (column) with that many: skip the costly
@@ -298,16 +298,24 @@ def remove_ruled_lines(mask, enlarged=1.0, params=InkParams()):
         # Long runs that are also thick (a marker's bar across a frame-filling digit) stay.
         thick = cv2.morphologyEx(straight, cv2.MORPH_OPEN,
                                  cv2.getStructuringElement(cv2.MORPH_RECT, across))
-        lines |= straight & (1 - cv2.dilate(thick, np.ones((3, 3), np.uint8)))
-    if not lines.any():
+        line = straight & (1 - cv2.dilate(thick, np.ones((3, 3), np.uint8)))
+        if line.any():
+            # With the line's soft, anti-aliased edge.
+            lines.append((axis, cv2.dilate(line, np.ones((3, 3), np.uint8))))
+    if not lines:
         return mask
-    # Take the line's soft, anti-aliased edge too; then bridge the strokes it crossed, which
-    # would otherwise fall apart into pieces at every line.
-    lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
-    kept = mask & (1 - lines)
-    reach = max(thickness, baseline)
-    bridge = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
-    return kept | (cv2.morphologyEx(kept, cv2.MORPH_CLOSE, bridge) & lines)
+    kept = mask.copy()
+    for _, line in lines:
+        kept &= 1 - line
+    # Bridge the strokes that cross a line, which would otherwise fall apart into pieces at
+    # every line: across it only, so that where digits stand on a baseline (an amount field,
+    # a scan's edge) the line beside and under them is not bridged back, joining them.
+    reach = 2 * max(thickness, baseline) + 3
+    bridged = kept.copy()
+    for axis, line in lines:
+        across = cv2.getStructuringElement(cv2.MORPH_RECT, (1, reach) if axis == 1 else (reach, 1))
+        bridged |= cv2.morphologyEx(kept, cv2.MORPH_CLOSE, across) & line
+    return bridged
 
 
 def is_filled(gray, box, mask, dark_ink, params=InkParams()):
