@@ -214,6 +214,18 @@ def test_a_rule_is_bridged_only_across_so_strokes_crossing_it_stay_apart():
     assert labels[200, 404] == labels[310, 404] != labels[200, 420], "each stroke whole, apart"
 
 
+def test_a_thick_digit_filling_a_small_image_is_taken_whole():
+    """Strokes about as wide as the paper estimate's disc lose their middles to the "paper"
+    (a 4 written with a marker in a 64x56 image came out in two pieces, half its ink): the
+    paper is estimated again with a disc wider than the widest stroke found."""
+    four = [(0.7, 1.0), (0.7, 0.0), (0.05, 0.65), (0.95, 0.65)]
+    photo = draw(four, size=(64, 56), box=(5, 6, 51), thickness=8)
+    page = preprocess(Photo.from_rgb(photo))
+    ink = photo[:, :, 0] < 0.5
+    assert len(page.digits) == 1
+    assert (page.mask_of(page.choose()[0]) & ink).sum() >= 0.95 * ink.sum()
+
+
 def test_a_dash_is_one_mark_not_cut_into_pieces():
     """A stroke lying down has level columns, every one a valley as low as the next: it is
     never cut (else a dash would read as a row of a dozen marks)."""

@@ -18,8 +18,9 @@ the choice of the shapes alone.
 `preprocess` composes them; `Params` holds each step's tuning, all with defaults.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import cv2
 import numpy as np
 
 from .box import Box
@@ -117,9 +118,17 @@ def preprocess(photo, params=Params()):
 
 def _page(photo, gray, small, dark_ink, params):
     """The Page of a photo, its ink taken to be dark (or light)."""
-    ink = ink_strength(gray, dark_ink, small, params.ink)
     enlarged = max(1.0, 1.0 / photo.scale)
-    lattice = find_candidates(ink, ink_mask(ink, enlarged, params.ink), params.segment)
+    ink = ink_strength(gray, dark_ink, small, params.ink)
+    mask = ink_mask(ink, enlarged, params.ink)
+    # The widest stroke, in the small copy's pixels: twice the farthest any ink is from paper.
+    widest = 2.0 * float(cv2.distanceTransform(mask, cv2.DIST_L2, 3).max()) * small.shape[0] / gray.shape[0]
+    if widest > params.ink.wide_stroke_share * params.ink.background_kernel:
+        wider = replace(params.ink, background_kernel=2 * round(
+            params.ink.wide_stroke_margin * widest / 2) + 1)
+        ink = ink_strength(gray, dark_ink, small, wider)
+        mask = ink_mask(ink, enlarged, wider)
+    lattice = find_candidates(ink, mask, params.segment)
     filled = _filled_candidates(gray, lattice, dark_ink, params.ink)
     crops = [DigitCrop(digit_image(ink, candidate.region), candidate.region.box, candidate.region.mask,
                        blob) for candidate, blob in zip(lattice.candidates, filled)]

@@ -29,6 +29,12 @@ class InkParams:
     background_max_side: int = 512
     background_kernel: int = 21
     background_blur: int = 3
+    # A disc must be wider than the strokes, or their middles pass for paper: where the widest
+    # stroke found is wider than wide_stroke_share of the disc (a thick digit filling a small
+    # image, a broad brush), the paper is estimated again with a disc wide_stroke_margin
+    # times as wide as that stroke.
+    wide_stroke_share: float = 0.7
+    wide_stroke_margin: float = 2.5
     # The window of the local median (pixels of that copy) against which the ink's polarity
     # is judged, large enough that ink is a minority in it; and how many of the most extreme
     # pixels on each side are compared, on a copy reduced by a whole factor to at most about
