@@ -18,15 +18,13 @@ the choice of the shapes alone.
 `preprocess` composes them; `Params` holds each step's tuning, all with defaults.
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
 from .box import Box
 from .decode import DecodeParams, ImageError, Photo, decode, read_file
-from .ink import InkParams, NoDigitFound, ink_mask, ink_strength, is_filled, on_a_table, polarity_votes, \
-    small_copy
+from .ink import InkParams, NoDigitFound, ink_and_mask, is_filled, on_a_table, polarity_votes, small_copy
 from .normalize import MNIST_SIZE, digit_image
 from .segment import Lattice, SegmentParams, best_path, find_candidates, pieces_of
 
@@ -118,16 +116,7 @@ def preprocess(photo, params=Params()):
 
 def _page(photo, gray, small, dark_ink, params):
     """The Page of a photo, its ink taken to be dark (or light)."""
-    enlarged = max(1.0, 1.0 / photo.scale)
-    ink = ink_strength(gray, dark_ink, small, params.ink)
-    mask = ink_mask(ink, enlarged, params.ink)
-    # The widest stroke, in the small copy's pixels: twice the farthest any ink is from paper.
-    widest = 2.0 * float(cv2.distanceTransform(mask, cv2.DIST_L2, 3).max()) * small.shape[0] / gray.shape[0]
-    if widest > params.ink.wide_stroke_share * params.ink.background_kernel:
-        wider = replace(params.ink, background_kernel=2 * round(
-            params.ink.wide_stroke_margin * widest / 2) + 1)
-        ink = ink_strength(gray, dark_ink, small, wider)
-        mask = ink_mask(ink, enlarged, wider)
+    ink, mask = ink_and_mask(gray, dark_ink, small, max(1.0, 1.0 / photo.scale), params.ink)
     lattice = find_candidates(ink, mask, params.segment)
     filled = _filled_candidates(gray, lattice, dark_ink, params.ink)
     crops = [DigitCrop(digit_image(ink, candidate.region), candidate.region.box, candidate.region.mask,

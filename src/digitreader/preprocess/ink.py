@@ -6,7 +6,7 @@ not ink and a stroke in the shadow is as strong as one in full light. Dark ink o
 and light chalk on a dark board are told apart and both come out as positive ink.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -265,6 +265,21 @@ def ink_mask(ink, enlarged=1.0, params=InkParams()):
     return remove_ruled_lines((scaled > threshold).astype(np.uint8), enlarged, params)
 
 
+def ink_and_mask(gray, dark_ink, small, enlarged=1.0, params=InkParams()):
+    """(ink_strength, its ink_mask) of a photo; small: gray's small_copy; enlarged: as for
+    ink_mask. Where the widest stroke found is wider than wide_stroke_share of the paper
+    estimate's disc, both are made again with a disc wide_stroke_margin times that stroke."""
+    ink = ink_strength(gray, dark_ink, small, params)
+    mask = ink_mask(ink, enlarged, params)
+    # The widest stroke, in the small copy's pixels: twice the farthest any ink is from paper.
+    widest = 2.0 * float(cv2.distanceTransform(mask, cv2.DIST_L2, 3).max()) * small.shape[0] / gray.shape[0]
+    if widest > params.wide_stroke_share * params.background_kernel:
+        wider = replace(params, background_kernel=2 * round(params.wide_stroke_margin * widest / 2) + 1)
+        ink = ink_strength(gray, dark_ink, small, wider)
+        mask = ink_mask(ink, enlarged, wider)
+    return ink, mask
+
+
 def remove_ruled_lines(mask, enlarged=1.0, params=InkParams()):
     """Drop thin straight lines that run across most of the image: ruled or squared paper,
     a cheque's printed baseline.
@@ -316,10 +331,10 @@ def remove_ruled_lines(mask, enlarged=1.0, params=InkParams()):
     # Bridge the strokes that cross a line, which would otherwise fall apart into pieces at
     # every line: across it only, so that where digits stand on a baseline (an amount field,
     # a scan's edge) the line beside and under them is not bridged back, joining them.
-    reach = 2 * max(thickness, baseline) + 3
+    span = 2 * max(thickness, baseline) + 3  # well over a thin line with its soft edges
     bridged = kept.copy()
     for axis, line in lines:
-        across = cv2.getStructuringElement(cv2.MORPH_RECT, (1, reach) if axis == 1 else (reach, 1))
+        across = cv2.getStructuringElement(cv2.MORPH_RECT, (1, span) if axis == 1 else (span, 1))
         bridged |= cv2.morphologyEx(kept, cv2.MORPH_CLOSE, across) & line
     return bridged
 
